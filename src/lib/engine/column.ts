@@ -1,0 +1,195 @@
+// A growable typed column with a presence bitmap (strings dictionary-encoded), used for customer
+// attributes (indexed by customer) and event properties (indexed by event row); plus value conversion
+// between types, which re-typing a column needs.
+import type { FieldDef, Value, ValueType } from './schema';
+
+/** How strings compare everywhere in the engine: case-insensitive, surrounding spaces ignored. */
+export const normalizeText = (s: string): string => s.trim().toLowerCase();
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Parses `YYYY-MM-DD` or an ISO date-time (UTC unless an offset is given) to epoch ms; NaN if invalid. */
+export function parseIsoInstant(text: string): number {
+  const m = ISO_DATE.exec(text.trim());
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, s, ms, zone] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month - 1)) return NaN;
+  const hour = Number(h ?? 0);
+  const minute = Number(mi ?? 0);
+  const second = Number(s ?? 0);
+  if (hour > 23 || minute > 59 || second > 59) return NaN;
+  let t = Date.UTC(year, month - 1, day, hour, minute, second, Number((ms ?? '0').padEnd(3, '0')));
+  if (zone && zone !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
+  }
+  return t;
+}
+
+export function daysInMonth(year: number, month0: number): number {
+  return new Date(Date.UTC(year, month0 + 1, 0)).getUTCDate();
+}
+
+const TRUE_WORDS = new Set(['true', 'yes', 'y', '1']);
+const FALSE_WORDS = new Set(['false', 'no', 'n', '0']);
+
+function typeOfValue(v: Value, declared: ValueType): ValueType {
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'boolean') return 'boolean';
+  return declared === 'date' ? 'date' : 'number';
+}
+
+/**
+ * Converts a value to another type, or null when it has no sensible meaning there. Used when a
+ * column is re-typed by a later import, and to coerce batch values that disagree with their FieldDef.
+ */
+export function convertValue(v: Value, from: ValueType, to: ValueType): Value | null {
+  const actual = typeOfValue(v, from);
+  if (actual === to) return v;
+  if (to === 'string') {
+    if (actual === 'date') return new Date(v as number).toISOString();
+    return String(v);
+  }
+  if (to === 'number') {
+    if (actual !== 'string') return null;
+    const text = (v as string).trim().replace(/_/g, '');
+    if (text === '' || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(text)) return null;
+    const n = Number(text);
+    return Number.isFinite(n) ? n : null;
+  }
+  if (to === 'boolean') {
+    if (actual === 'number') return v === 1 ? true : v === 0 ? false : null;
+    if (actual !== 'string') return null;
+    const word = normalizeText(v as string);
+    return TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : null;
+  }
+  // to date
+  if (actual !== 'string') return null;
+  const t = parseIsoInstant(v as string);
+  return Number.isNaN(t) ? null : t;
+}
+
+export class Column {
+  def: FieldDef;
+  /** Numbers, dates (epoch ms) and booleans (0/1). */
+  nums: Float64Array = new Float64Array(0);
+  /** Dictionary codes for strings. */
+  codes: Int32Array = new Int32Array(0);
+  /** Bit i set when row i has a value. */
+  presence: Uint32Array = new Uint32Array(0);
+  presentCount = 0;
+  /** The string dictionary: exact text, its normalized form, and a reverse index. */
+  readonly dict: string[] = [];
+  readonly dictNorm: string[] = [];
+  private readonly dictIndex = new Map<string, number>();
+  private capacity = 0;
+
+  constructor(def: FieldDef, capacity = 0) {
+    this.def = def;
+    this.grow(Math.max(capacity, 16));
+  }
+
+  get type(): ValueType {
+    return this.def.type;
+  }
+
+  ensureCapacity(n: number): void {
+    if (n > this.capacity) this.grow(Math.max(n, this.capacity * 2));
+  }
+
+  private grow(capacity: number): void {
+    if (this.def.type === 'string') {
+      const codes = new Int32Array(capacity);
+      codes.set(this.codes);
+      this.codes = codes;
+      this.nums = new Float64Array(0);
+    } else {
+      const nums = new Float64Array(capacity);
+      nums.set(this.nums);
+      this.nums = nums;
+      this.codes = new Int32Array(0);
+    }
+    const presence = new Uint32Array((capacity + 31) >>> 5);
+    presence.set(this.presence);
+    this.presence = presence;
+    this.capacity = capacity;
+  }
+
+  has(i: number): boolean {
+    return (this.presence[i >>> 5] & (1 << (i & 31))) !== 0;
+  }
+
+  /** Dictionary code of a string, adding it when new. */
+  intern(s: string): number {
+    let code = this.dictIndex.get(s);
+    if (code === undefined) {
+      code = this.dict.length;
+      this.dict.push(s);
+      this.dictNorm.push(normalizeText(s));
+      this.dictIndex.set(s, code);
+    }
+    return code;
+  }
+
+  /** Sets row i (capacity must already suffice); null clears it. Values of another type are converted. */
+  set(i: number, v: Value | null): void {
+    const word = i >>> 5;
+    const bit = 1 << (i & 31);
+    const had = (this.presence[word] & bit) !== 0;
+    let value = v;
+    if (value !== null && typeOfValue(value, this.def.type) !== this.def.type) {
+      value = convertValue(value, typeof value === 'string' ? 'string' : typeof value === 'boolean' ? 'boolean' : 'number', this.def.type);
+    }
+    if (value === null || (typeof value === 'number' && Number.isNaN(value))) {
+      if (had) {
+        this.presence[word] &= ~bit;
+        this.presentCount--;
+      }
+      return;
+    }
+    if (this.def.type === 'string') this.codes[i] = this.intern(value as string);
+    else this.nums[i] = value === true ? 1 : value === false ? 0 : (value as number);
+    if (!had) {
+      this.presence[word] |= bit;
+      this.presentCount++;
+    }
+  }
+
+  get(i: number): Value | null {
+    if (!this.has(i)) return null;
+    switch (this.def.type) {
+      case 'string':
+        return this.dict[this.codes[i]];
+      case 'boolean':
+        return this.nums[i] === 1;
+      default:
+        return this.nums[i];
+    }
+  }
+
+  /** Changes the column's type in place over rows [0, length): convertible values stay, others go. */
+  retype(def: FieldDef, length: number): void {
+    const old = this.def;
+    const values: (Value | null)[] = new Array(length);
+    for (let i = 0; i < length; i++) values[i] = this.get(i);
+    this.def = def;
+    this.nums = new Float64Array(0);
+    this.codes = new Int32Array(0);
+    this.presence = new Uint32Array(0);
+    this.presentCount = 0;
+    this.dict.length = 0;
+    this.dictNorm.length = 0;
+    this.dictIndex.clear();
+    const capacity = this.capacity;
+    this.capacity = 0;
+    this.grow(capacity);
+    for (let i = 0; i < length; i++) {
+      const v = values[i];
+      if (v !== null) this.set(i, convertValue(v, old.type, def.type));
+    }
+  }
+}

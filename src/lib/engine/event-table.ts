@@ -1,0 +1,280 @@
+// The events of one event name: rows in arrival order (customer, timestamp, property columns) plus an
+// index grouping each customer's rows sorted by timestamp, with per-group prefix sums of numeric
+// properties, so window predicates are binary searches instead of scans.
+import { Column } from './column';
+import type { FieldDef, Value } from './schema';
+
+const INITIAL = 64;
+
+interface Prefix {
+  /** Inclusive running sum of the property's present values within the group, per slot. */
+  sum: Float64Array;
+  /** Inclusive running count of slots where the property is present. */
+  cnt: Int32Array;
+}
+
+export class EventTable {
+  readonly key: string;
+  readonly displayName: string;
+  /** Rows in arrival order. */
+  n = 0;
+  cust: Int32Array = new Int32Array(INITIAL);
+  ts: Float64Array = new Float64Array(INITIAL);
+  readonly props = new Map<string, Column>();
+  first = Infinity;
+  last = -Infinity;
+
+  // The grouped index. Group c occupies slots [gStart[c], gStart[c] + gLen[c]) of a shared slot area,
+  // with room for gCap[c]; slots hold row numbers sorted by (timestamp, row). Spare room lets a single
+  // late event be inserted without moving everyone; a full group moves to the end (leaving a hole).
+  private indexedRows = 0;
+  gStart: Int32Array = new Int32Array(0);
+  gLen: Int32Array = new Int32Array(0);
+  private gCap: Int32Array = new Int32Array(0);
+  slots: Int32Array = new Int32Array(0);
+  slotTs: Float64Array = new Float64Array(0);
+  private slotUsed = 0;
+  private holes = 0;
+  private readonly prefixes = new Map<string, Prefix>();
+
+  constructor(key: string, displayName: string) {
+    this.key = key;
+    this.displayName = displayName;
+  }
+
+  /** Appends a row; properties are set by the caller through `prop(...)` on the returned row number. */
+  append(customer: number, timestamp: number): number {
+    if (this.n === this.cust.length) {
+      const cap = this.n * 2;
+      const cust = new Int32Array(cap);
+      cust.set(this.cust);
+      this.cust = cust;
+      const ts = new Float64Array(cap);
+      ts.set(this.ts);
+      this.ts = ts;
+    }
+    const row = this.n++;
+    this.cust[row] = customer;
+    this.ts[row] = timestamp;
+    if (timestamp < this.first) this.first = timestamp;
+    if (timestamp > this.last) this.last = timestamp;
+    return row;
+  }
+
+  /** The property column for `def.key`, created or re-typed to `def.type` as needed. */
+  prop(def: FieldDef): Column {
+    let col = this.props.get(def.key);
+    if (!col) {
+      col = new Column(def, this.cust.length);
+      this.props.set(def.key, col);
+    } else if (col.def.type !== def.type) {
+      col.retype(def, this.n);
+      this.prefixes.delete(def.key);
+    }
+    col.ensureCapacity(this.cust.length);
+    return col;
+  }
+
+  properties(): readonly FieldDef[] {
+    return [...this.props.values()].map((c) => c.def);
+  }
+
+  propertyValues(row: number): Record<string, Value> {
+    const out: Record<string, Value> = {};
+    for (const [key, col] of this.props) {
+      const v = col.get(row);
+      if (v !== null) out[key] = v;
+    }
+    return out;
+  }
+
+  /** Brings the grouped index up to date with all rows; `customers` is the store's customer count. */
+  ensureIndex(customers: number): void {
+    if (this.gLen.length < customers) this.growGroups(customers);
+    const pending = this.n - this.indexedRows;
+    if (pending === 0) return;
+    // Bulk loads (start-up replay, big imports) rebuild in O(n); trickles insert row by row.
+    if (this.indexedRows === 0 || (pending > 1024 && pending * 4 > this.n) || this.holes > this.n) {
+      this.rebuild();
+    } else {
+      for (let r = this.indexedRows; r < this.n; r++) this.insert(r);
+      this.indexedRows = this.n;
+    }
+  }
+
+  private growGroups(customers: number): void {
+    const cap = Math.max(customers, this.gLen.length * 2, INITIAL);
+    const grow = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.gStart = grow(this.gStart);
+    this.gLen = grow(this.gLen);
+    this.gCap = grow(this.gCap);
+  }
+
+  private rebuild(): void {
+    const groups = this.gLen.length;
+    const n = this.n;
+    const cust = this.cust;
+    const ts = this.ts;
+    const len = new Int32Array(groups);
+    for (let r = 0; r < n; r++) len[cust[r]]++;
+    const start = new Int32Array(groups);
+    let acc = 0;
+    for (let c = 0; c < groups; c++) {
+      start[c] = acc;
+      acc += len[c];
+    }
+    const cursor = start.slice();
+    const slots = new Int32Array(Math.max(n, INITIAL));
+    const slotTs = new Float64Array(slots.length);
+    for (let r = 0; r < n; r++) {
+      const at = cursor[cust[r]]++;
+      slots[at] = r;
+      slotTs[at] = ts[r];
+    }
+    for (let c = 0; c < groups; c++) {
+      const s = start[c];
+      const e = s + len[c];
+      for (let i = s + 1; i < e; i++) {
+        if (slotTs[i] < slotTs[i - 1]) {
+          sortGroup(slots, slotTs, s, e);
+          break;
+        }
+      }
+    }
+    this.gStart = start;
+    this.gLen = len;
+    this.gCap = len.slice();
+    this.slots = slots;
+    this.slotTs = slotTs;
+    this.slotUsed = n;
+    this.holes = 0;
+    this.indexedRows = n;
+    this.prefixes.clear();
+  }
+
+  private insert(row: number): void {
+    const c = this.cust[row];
+    const t = this.ts[row];
+    let start = this.gStart[c];
+    const len = this.gLen[c];
+    if (len === this.gCap[c]) {
+      const cap = Math.max(4, len * 2);
+      this.reserveSlots(this.slotUsed + cap);
+      this.slots.copyWithin(this.slotUsed, start, start + len);
+      this.slotTs.copyWithin(this.slotUsed, start, start + len);
+      this.holes += this.gCap[c];
+      start = this.slotUsed;
+      this.gStart[c] = start;
+      this.gCap[c] = cap;
+      this.slotUsed += cap;
+    }
+    // Rows arrive in increasing row order, so equal timestamps stay ordered by row.
+    let at = start + len;
+    while (at > start && this.slotTs[at - 1] > t) at--;
+    this.slots.copyWithin(at + 1, at, start + len);
+    this.slotTs.copyWithin(at + 1, at, start + len);
+    this.slots[at] = row;
+    this.slotTs[at] = t;
+    this.gLen[c] = len + 1;
+    for (const [key, p] of this.prefixes) this.fillPrefix(this.props.get(key), p, c);
+  }
+
+  private reserveSlots(n: number): void {
+    if (n <= this.slots.length) return;
+    const cap = Math.max(n, this.slots.length * 2);
+    const slots = new Int32Array(cap);
+    slots.set(this.slots);
+    this.slots = slots;
+    const slotTs = new Float64Array(cap);
+    slotTs.set(this.slotTs);
+    this.slotTs = slotTs;
+    for (const p of this.prefixes.values()) {
+      const sum = new Float64Array(cap);
+      sum.set(p.sum);
+      p.sum = sum;
+      const cnt = new Int32Array(cap);
+      cnt.set(p.cnt);
+      p.cnt = cnt;
+    }
+  }
+
+  /** Prefix sums of a numeric property, built on first use (the index must be up to date). */
+  prefix(key: string): Prefix | undefined {
+    const col = this.props.get(key);
+    if (!col || col.type !== 'number') return undefined;
+    let p = this.prefixes.get(key);
+    if (!p) {
+      p = { sum: new Float64Array(this.slots.length), cnt: new Int32Array(this.slots.length) };
+      const groups = this.gLen.length;
+      for (let c = 0; c < groups; c++) if (this.gLen[c] > 0) this.fillPrefix(col, p, c);
+      this.prefixes.set(key, p);
+    }
+    return p;
+  }
+
+  private fillPrefix(col: Column | undefined, p: Prefix, c: number): void {
+    const s = this.gStart[c];
+    const e = s + this.gLen[c];
+    let sum = 0;
+    let cnt = 0;
+    for (let i = s; i < e; i++) {
+      const row = this.slots[i];
+      if (col && col.has(row)) {
+        sum += col.nums[row];
+        cnt++;
+      }
+      p.sum[i] = sum;
+      p.cnt[i] = cnt;
+    }
+  }
+}
+
+/** Sorts one group by (timestamp, row): insertion sort for small groups, else a comparator sort. */
+function sortGroup(slots: Int32Array, slotTs: Float64Array, s: number, e: number): void {
+  if (e - s <= 32) {
+    for (let i = s + 1; i < e; i++) {
+      const row = slots[i];
+      const t = slotTs[i];
+      let j = i - 1;
+      while (j >= s && (slotTs[j] > t || (slotTs[j] === t && slots[j] > row))) {
+        slots[j + 1] = slots[j];
+        slotTs[j + 1] = slotTs[j];
+        j--;
+      }
+      slots[j + 1] = row;
+      slotTs[j + 1] = t;
+    }
+    return;
+  }
+  const pairs: [number, number][] = [];
+  for (let i = s; i < e; i++) pairs.push([slotTs[i], slots[i]]);
+  pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  for (let i = 0; i < pairs.length; i++) {
+    slotTs[s + i] = pairs[i][0];
+    slots[s + i] = pairs[i][1];
+  }
+}
+
+/** First index in [lo, hi) whose value is >= x. */
+export function lowerBound(a: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index in [lo, hi) whose value is > x. */
+export function upperBound(a: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

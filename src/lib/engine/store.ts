@@ -1,0 +1,240 @@
+// The in-memory columnar store the engine queries: customers as typed attribute columns keyed by a
+// stable index (insertion order), and events as one EventTable per case-insensitive event name.
+import { Column, normalizeText } from './column';
+import { EventTable } from './event-table';
+import type { CustomerBatch, DataSchema, EventBatch, FieldDef, Value } from './schema';
+
+export interface AttributeInfo {
+  readonly def: FieldDef;
+  readonly present: number;
+}
+
+export interface EventTypeInfo {
+  readonly name: string;
+  readonly count: number;
+  readonly first: number;
+  readonly last: number;
+  readonly properties: readonly FieldDef[];
+}
+
+export interface StoredEvent {
+  readonly name: string;
+  readonly timestamp: number;
+  readonly properties: Readonly<Record<string, Value>>;
+}
+
+/** Event names match case-insensitively (and ignoring surrounding spaces). */
+export const eventKey = (name: string): string => normalizeText(name);
+
+export class ColumnarStore {
+  private readonly ids: string[] = [];
+  private readonly idIndex = new Map<string, number>();
+  private readonly columns = new Map<string, Column>();
+  private readonly tables = new Map<string, EventTable>();
+  private eventTotal = 0;
+  private capacity = 1024;
+  /** Bumped on every change, so compiled caches can tell they are stale. */
+  version = 0;
+
+  get customerCount(): number {
+    return this.ids.length;
+  }
+
+  get totalEvents(): number {
+    return this.eventTotal;
+  }
+
+  indexOf(id: string): number {
+    return this.idIndex.get(id) ?? -1;
+  }
+
+  idOf(i: number): string {
+    return this.ids[i];
+  }
+
+  /** The index of a customer id, creating a minimal customer when unknown (then index = count - 1). */
+  private resolve(id: string): number {
+    const known = this.idIndex.get(id);
+    if (known !== undefined) return known;
+    const index = this.ids.length;
+    this.ids.push(id);
+    this.idIndex.set(id, index);
+    if (index >= this.capacity) {
+      this.capacity *= 2;
+      for (const col of this.columns.values()) col.ensureCapacity(this.capacity);
+    }
+    return index;
+  }
+
+  upsertCustomers(batch: CustomerBatch): {
+    inserted: number;
+    updated: number;
+    touched: readonly number[];
+  } {
+    const rows = batch.ids.length;
+    const index = new Int32Array(rows);
+    const seen = new Set<number>();
+    const touched: number[] = [];
+    let inserted = 0;
+    let updated = 0;
+    for (let r = 0; r < rows; r++) {
+      const before = this.ids.length;
+      const i = this.resolve(batch.ids[r]);
+      const created = this.ids.length > before;
+      index[r] = i;
+      if (seen.has(i)) continue;
+      seen.add(i);
+      touched.push(i);
+      if (created) inserted++;
+      else updated++;
+    }
+    for (const bc of batch.columns) {
+      const col = this.column(bc.def);
+      const values = bc.values;
+      for (let r = 0; r < rows; r++) col.set(index[r], values[r] ?? null);
+    }
+    this.version++;
+    return { inserted, updated, touched };
+  }
+
+  /** The attribute column for `def.key`, created or re-typed as needed (keeps the newest label). */
+  private column(def: FieldDef): Column {
+    let col = this.columns.get(def.key);
+    if (!col) {
+      col = new Column(def, this.capacity);
+      this.columns.set(def.key, col);
+    } else if (col.def.type !== def.type) {
+      col.retype(def, this.ids.length);
+    } else if (col.def.label !== def.label) {
+      col.def = def;
+    }
+    col.ensureCapacity(this.capacity);
+    return col;
+  }
+
+  addEvents(batch: EventBatch): { added: number; createdCustomers: number; touched: readonly number[] } {
+    const rows = batch.customerIds.length;
+    const seen = new Set<number>();
+    const touched: number[] = [];
+    let createdCustomers = 0;
+    let added = 0;
+    let lastName: string | undefined;
+    let table: EventTable | undefined;
+    const props = batch.properties;
+    // Property columns resolved per table once per batch, not per row.
+    let tableProps: (Column | undefined)[] = [];
+    const propCache = new Map<EventTable, (Column | undefined)[]>();
+    for (let r = 0; r < rows; r++) {
+      const t = batch.timestamps[r];
+      if (typeof t !== 'number' || !Number.isFinite(t)) continue;
+      const before = this.ids.length;
+      const c = this.resolve(batch.customerIds[r]);
+      if (this.ids.length > before) createdCustomers++;
+      if (!seen.has(c)) {
+        seen.add(c);
+        touched.push(c);
+      }
+      const name = batch.names[r];
+      if (name !== lastName || !table) {
+        lastName = name;
+        table = this.table(name);
+        tableProps = propCache.get(table) ?? new Array<Column | undefined>(props.length);
+        propCache.set(table, tableProps);
+      }
+      const row = table.append(c, t);
+      for (let p = 0; p < props.length; p++) {
+        const v = props[p].values[r];
+        if (v === null || v === undefined) continue;
+        let col = tableProps[p];
+        if (!col) {
+          col = table.prop(props[p].def);
+          tableProps[p] = col;
+        }
+        col.ensureCapacity(row + 1);
+        col.set(row, v);
+      }
+      added++;
+    }
+    this.eventTotal += added;
+    this.version++;
+    return { added, createdCustomers, touched };
+  }
+
+  private table(name: string): EventTable {
+    const key = eventKey(name);
+    let table = this.tables.get(key);
+    if (!table) {
+      table = new EventTable(key, name.trim());
+      this.tables.set(key, table);
+    }
+    return table;
+  }
+
+  attributes(): readonly AttributeInfo[] {
+    return [...this.columns.values()].map((c) => ({ def: c.def, present: c.presentCount }));
+  }
+
+  value(i: number, key: string): Value | null {
+    const col = this.columns.get(key);
+    if (!col || i < 0 || i >= this.ids.length) return null;
+    return col.get(i);
+  }
+
+  eventTypes(): readonly EventTypeInfo[] {
+    return [...this.tables.values()].map((t) => ({
+      name: t.displayName,
+      count: t.n,
+      first: t.first,
+      last: t.last,
+      properties: t.properties()
+    }));
+  }
+
+  /** The schema queries compile against. */
+  schema(): DataSchema {
+    return {
+      attributes: [...this.columns.values()].map((c) => c.def),
+      events: [...this.tables.values()].map((t) => ({ name: t.displayName, properties: t.properties() }))
+    };
+  }
+
+  eventCount(i: number): number {
+    let total = 0;
+    for (const t of this.tables.values()) {
+      t.ensureIndex(this.ids.length);
+      total += t.gLen[i] ?? 0;
+    }
+    return total;
+  }
+
+  /** Customer i's events, newest first (ties: latest arrival first). */
+  events(i: number, offset: number, limit: number): readonly StoredEvent[] {
+    const all: { table: EventTable; row: number; ts: number }[] = [];
+    for (const t of this.tables.values()) {
+      t.ensureIndex(this.ids.length);
+      const s = t.gStart[i];
+      const e = s + (t.gLen[i] ?? 0);
+      for (let k = s; k < e; k++) all.push({ table: t, row: t.slots[k], ts: t.slotTs[k] });
+    }
+    all.sort((a, b) => b.ts - a.ts || b.row - a.row);
+    return all.slice(Math.max(0, offset), Math.max(0, offset) + Math.max(0, limit)).map((e) => ({
+      name: e.table.displayName,
+      timestamp: e.ts,
+      properties: e.table.propertyValues(e.row)
+    }));
+  }
+
+  // Engine-internal access used by the evaluator.
+
+  /** The attribute column for a key, if any customer ever had it. */
+  attributeColumn(key: string): Column | undefined {
+    return this.columns.get(key);
+  }
+
+  /** The indexed events of a name (case-insensitive), or undefined when none arrived yet. */
+  eventTable(name: string): EventTable | undefined {
+    const t = this.tables.get(eventKey(name));
+    t?.ensureIndex(this.ids.length);
+    return t;
+  }
+}

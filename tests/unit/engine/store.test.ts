@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { ColumnarStore } from '../../../src/lib/engine/store';
+import type { FieldDef } from '../../../src/lib/engine/schema';
+
+const f = (key: string, type: FieldDef['type'], label = key): FieldDef => ({ key, label, type });
+
+describe('ColumnarStore customers', () => {
+  it('upserts by external id, changing only present columns', () => {
+    const s = new ColumnarStore();
+    const r1 = s.upsertCustomers({
+      ids: ['a', 'b'],
+      columns: [
+        { def: f('city', 'string', 'City'), values: ['Pune', 'Delhi'] },
+        { def: f('total_spent', 'number'), values: [10, null] }
+      ]
+    });
+    expect(r1).toEqual({ inserted: 2, updated: 0, touched: [0, 1] });
+    const r2 = s.upsertCustomers({
+      ids: ['b', 'c'],
+      columns: [{ def: f('total_spent', 'number'), values: [5, 7] }]
+    });
+    expect(r2).toEqual({ inserted: 1, updated: 1, touched: [1, 2] });
+    expect(s.customerCount).toBe(3);
+    expect(s.value(1, 'city')).toBe('Delhi');
+    expect(s.value(1, 'total_spent')).toBe(5);
+    expect(s.value(2, 'city')).toBeNull();
+    expect(s.indexOf('c')).toBe(2);
+    expect(s.indexOf('zz')).toBe(-1);
+    expect(s.idOf(0)).toBe('a');
+    expect(s.attributes()).toEqual([
+      { def: f('city', 'string', 'City'), present: 2 },
+      { def: f('total_spent', 'number'), present: 3 }
+    ]);
+  });
+
+  it('clears a value when a present column holds null', () => {
+    const s = new ColumnarStore();
+    s.upsertCustomers({ ids: ['a'], columns: [{ def: f('city', 'string'), values: ['Pune'] }] });
+    s.upsertCustomers({ ids: ['a'], columns: [{ def: f('city', 'string'), values: [null] }] });
+    expect(s.value(0, 'city')).toBeNull();
+    expect(s.attributes()[0].present).toBe(0);
+  });
+
+  it('re-types a column, keeping convertible values', () => {
+    const s = new ColumnarStore();
+    s.upsertCustomers({
+      ids: ['a', 'b', 'c'],
+      columns: [{ def: f('code', 'string'), values: ['12', 'x', ' 3.5 '] }]
+    });
+    s.upsertCustomers({ ids: ['d'], columns: [{ def: f('code', 'number'), values: [4] }] });
+    expect([0, 1, 2, 3].map((i) => s.value(i, 'code'))).toEqual([12, null, 3.5, 4]);
+    expect(s.attributes()[0]).toEqual({ def: f('code', 'number'), present: 3 });
+    s.upsertCustomers({ ids: ['e'], columns: [{ def: f('code', 'string'), values: ['z'] }] });
+    expect(s.value(0, 'code')).toBe('12');
+    expect(s.value(4, 'code')).toBe('z');
+  });
+
+  it('keeps dates as epoch ms and booleans as booleans', () => {
+    const s = new ColumnarStore();
+    s.upsertCustomers({
+      ids: ['a', 'b'],
+      columns: [
+        { def: f('signup', 'date'), values: [Date.UTC(2026, 0, 2), null] },
+        { def: f('vip', 'boolean'), values: [true, false] }
+      ]
+    });
+    expect(s.value(0, 'signup')).toBe(Date.UTC(2026, 0, 2));
+    expect(s.value(1, 'vip')).toBe(false);
+    expect(s.value(0, 'vip')).toBe(true);
+  });
+
+  it('grows past its initial capacity', () => {
+    const s = new ColumnarStore();
+    const n = 5000;
+    const ids = Array.from({ length: n }, (_, i) => `c${i}`);
+    s.upsertCustomers({ ids, columns: [{ def: f('n', 'number'), values: ids.map((_, i) => i) }] });
+    expect(s.customerCount).toBe(n);
+    expect(s.value(4999, 'n')).toBe(4999);
+    expect(s.value(1234, 'n')).toBe(1234);
+  });
+});
+
+describe('ColumnarStore events', () => {
+  it('appends events, creating minimal customers, and lists them newest first', () => {
+    const s = new ColumnarStore();
+    s.upsertCustomers({ ids: ['a'], columns: [{ def: f('city', 'string'), values: ['Pune'] }] });
+    const r = s.addEvents({
+      customerIds: ['a', 'b', 'a', 'a'],
+      names: ['Purchased', 'purchased', 'Viewed', 'PURCHASED '],
+      timestamps: [3000, 1000, 2000, 1000],
+      properties: [{ def: f('amount', 'number'), values: [10, 20, null, 5] }]
+    });
+    expect(r).toEqual({ added: 4, createdCustomers: 1, touched: [0, 1] });
+    expect(s.customerCount).toBe(2);
+    expect(s.totalEvents).toBe(4);
+    expect(s.eventCount(0)).toBe(3);
+    expect(s.eventCount(1)).toBe(1);
+    expect(s.events(0, 0, 10)).toEqual([
+      { name: 'Purchased', timestamp: 3000, properties: { amount: 10 } },
+      { name: 'Viewed', timestamp: 2000, properties: {} },
+      { name: 'Purchased', timestamp: 1000, properties: { amount: 5 } }
+    ]);
+    expect(s.events(0, 1, 1)).toHaveLength(1);
+    const types = s.eventTypes();
+    expect(types).toEqual([
+      { name: 'Purchased', count: 3, first: 1000, last: 3000, properties: [f('amount', 'number')] },
+      { name: 'Viewed', count: 1, first: 2000, last: 2000, properties: [] }
+    ]);
+  });
+
+  it('keeps groups sorted across many out-of-order batches and trickled single events', () => {
+    const s = new ColumnarStore();
+    let seed = 7;
+    const rnd = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const expected = new Map<string, number[]>();
+    const push = (id: string, t: number): void => {
+      const list = expected.get(id) ?? [];
+      list.push(t);
+      expected.set(id, list);
+    };
+    for (let b = 0; b < 20; b++) {
+      const size = b < 3 ? 3000 : 1 + Math.floor(rnd() * 5);
+      const customerIds: string[] = [];
+      const timestamps: number[] = [];
+      for (let k = 0; k < size; k++) {
+        const id = `c${Math.floor(rnd() * 300)}`;
+        const t = Math.floor(rnd() * 1e6);
+        customerIds.push(id);
+        timestamps.push(t);
+        push(id, t);
+      }
+      s.addEvents({ customerIds, names: customerIds.map(() => 'E'), timestamps, properties: [] });
+      // Interleave reads so both the bulk rebuild and the incremental insert paths run.
+      expect(s.eventCount(s.indexOf(customerIds[0]))).toBe(expected.get(customerIds[0])!.length);
+    }
+    for (const [id, list] of expected) {
+      const got = s.events(s.indexOf(id), 0, 1e9).map((e) => e.timestamp);
+      expect(got).toEqual([...list].sort((a, b) => b - a));
+    }
+  });
+
+  it('re-types an event property when a later batch declares another type', () => {
+    const s = new ColumnarStore();
+    s.addEvents({
+      customerIds: ['a', 'a'],
+      names: ['E', 'E'],
+      timestamps: [1, 2],
+      properties: [{ def: f('v', 'string'), values: ['5', 'x'] }]
+    });
+    s.addEvents({
+      customerIds: ['a'],
+      names: ['e'],
+      timestamps: [3],
+      properties: [{ def: f('v', 'number'), values: [7] }]
+    });
+    expect(s.events(0, 0, 10).map((e) => e.properties)).toEqual([{ v: 7 }, {}, { v: 5 }]);
+    expect(s.eventTypes()[0].properties).toEqual([f('v', 'number')]);
+  });
+
+  it('skips events without a valid timestamp', () => {
+    const s = new ColumnarStore();
+    const r = s.addEvents({
+      customerIds: ['a', 'b'],
+      names: ['E', 'E'],
+      timestamps: [NaN, 5],
+      properties: []
+    });
+    expect(r.added).toBe(1);
+    expect(s.totalEvents).toBe(1);
+  });
+});
