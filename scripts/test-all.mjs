@@ -1,0 +1,39 @@
+// `npm test`: unit tests (Vitest), a production build, then end-to-end tests (Playwright, Chromium),
+// ending with one line `N passed, N failed` that adds both up.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { requireChromium } from './chromium.mjs';
+
+const run = (cmd, args, env = {}) =>
+  spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+
+requireChromium();
+rmSync('test-results', { recursive: true, force: true });
+mkdirSync('test-results', { recursive: true });
+
+let passed = 0;
+let failed = 0;
+
+const unitStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/unit.json']);
+if (existsSync('test-results/unit.json')) {
+  const unit = JSON.parse(readFileSync('test-results/unit.json', 'utf8'));
+  passed += unit.numPassedTests;
+  failed += unit.numFailedTests;
+} else if (unitStatus !== 0) failed += 1;
+
+const buildStatus = run('npx', ['vite', 'build']);
+let e2eStatus = 1;
+if (buildStatus === 0) {
+  e2eStatus = run('npx', ['playwright', 'test'], { CI: '1' });
+  if (existsSync('test-results/e2e.json')) {
+    const e2e = JSON.parse(readFileSync('test-results/e2e.json', 'utf8'));
+    passed += e2e.stats.expected + (e2e.stats.flaky ?? 0);
+    failed += e2e.stats.unexpected;
+  } else if (e2eStatus !== 0) failed += 1;
+} else {
+  console.error('The build failed, so the end-to-end tests could not run.');
+  failed += 1;
+}
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(unitStatus === 0 && buildStatus === 0 && e2eStatus === 0 && failed === 0 ? 0 : 1);

@@ -1,0 +1,203 @@
+// Looking at the first bytes of a file before importing it: which encoding and delimiter it uses, its
+// header and a sample of rows, and whether it is importable at all (empty, header only, binary, shapeless).
+
+import { fail, issue, ok, type Result } from '$lib/engine/result';
+import { csvMessages } from './messages';
+import { detectNewline, parseCsvText } from './stream';
+
+export type CsvEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+export type CsvDelimiter = ',' | ';' | '\t' | '|';
+export type CsvNewline = '\n' | '\r\n' | '\r';
+
+/** How many leading bytes of a file `sniff` wants. */
+export const SNIFF_BYTES = 64 * 1024;
+
+export interface Sniffed {
+  readonly encoding: CsvEncoding;
+  /** Bytes of byte-order mark at the start (0, 2 or 3). */
+  readonly bomLength: number;
+  readonly delimiter: CsvDelimiter;
+  readonly newline: CsvNewline;
+  readonly headers: readonly string[];
+  /** Records after the header found in the sniffed bytes (blank lines dropped), for type inference. */
+  readonly sampleRows: readonly (readonly string[])[];
+  /** Numbers look like `1.299,50` (usually with `;`). */
+  readonly decimalComma: boolean;
+}
+
+export interface SniffOptions {
+  /** Size of the whole file; when larger than the bytes given, the sample's last record may be cut. */
+  readonly totalBytes?: number;
+}
+
+const MAGIC: readonly (readonly [readonly number[], string])[] = [
+  [[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive or an Excel .xlsx workbook'],
+  [[0xd0, 0xcf, 0x11, 0xe0], 'an Excel .xls workbook'],
+  [[0x25, 0x50, 0x44, 0x46], 'a PDF document'],
+  [[0x89, 0x50, 0x4e, 0x47], 'a PNG image'],
+  [[0xff, 0xd8, 0xff], 'a JPEG image'],
+  [[0x1f, 0x8b], 'a gzip archive']
+];
+
+const startsWith = (bytes: Uint8Array, magic: readonly number[]): boolean =>
+  magic.every((b, i) => bytes[i] === b);
+
+/** The encoding from a BOM, else UTF-8 when the bytes are valid UTF-8, else Windows-1252. */
+export const detectEncoding = (
+  bytes: Uint8Array
+): { readonly encoding: CsvEncoding; readonly bomLength: number } => {
+  if (startsWith(bytes, [0xef, 0xbb, 0xbf])) return { encoding: 'utf-8', bomLength: 3 };
+  if (startsWith(bytes, [0xff, 0xfe])) return { encoding: 'utf-16le', bomLength: 2 };
+  if (startsWith(bytes, [0xfe, 0xff])) return { encoding: 'utf-16be', bomLength: 2 };
+  const bomless = bomlessUtf16(bytes);
+  if (bomless) return { encoding: bomless, bomLength: 0 };
+  try {
+    // stream: true tolerates a character cut at the end of the sample.
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+    return { encoding: 'utf-8', bomLength: 0 };
+  } catch {
+    return { encoding: 'windows-1252', bomLength: 0 };
+  }
+};
+
+/** Text of UTF-16 saved without BOM has a NUL in every other byte. */
+const bomlessUtf16 = (bytes: Uint8Array): CsvEncoding | undefined => {
+  const pairs = Math.min(bytes.length >> 1, 4096);
+  if (pairs < 4) return undefined;
+  let evenNul = 0;
+  let oddNul = 0;
+  for (let i = 0; i < pairs; i++) {
+    if (bytes[2 * i] === 0) evenNul++;
+    if (bytes[2 * i + 1] === 0) oddNul++;
+  }
+  if (oddNul > pairs * 0.9 && evenNul === 0) return 'utf-16le';
+  if (evenNul > pairs * 0.9 && oddNul === 0) return 'utf-16be';
+  return undefined;
+};
+
+/** Bytes to text; a BOM is dropped. `partial` tolerates a character cut at the end. */
+export const decode = (bytes: Uint8Array, encoding: CsvEncoding, partial = false): string => {
+  const text = new TextDecoder(encoding).decode(bytes, { stream: partial });
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+};
+
+const CANDIDATES: readonly CsvDelimiter[] = [',', ';', '\t', '|'];
+
+/** Counts each candidate outside quotes, per record, for the first `maxRecords` records. */
+const countPerRecord = (text: string, maxRecords: number): number[][] => {
+  const records: number[][] = [];
+  let counts = CANDIDATES.map(() => 0);
+  let inQuotes = false;
+  let blank = true;
+  for (let i = 0; i < text.length && records.length < maxRecords; i++) {
+    const c = text[i];
+    if (c === '"') {
+      inQuotes = !inQuotes;
+      blank = false;
+    } else if (!inQuotes && (c === '\n' || c === '\r')) {
+      if (!blank) records.push(counts);
+      counts = CANDIDATES.map(() => 0);
+      blank = true;
+    } else if (!inQuotes) {
+      const k = CANDIDATES.indexOf(c as CsvDelimiter);
+      if (k >= 0) counts[k]++;
+      if (c !== ' ' && c !== '\t') blank = false;
+    }
+  }
+  if (!blank && records.length < maxRecords) records.push(counts);
+  return records;
+};
+
+/**
+ * The delimiter whose count per record is most consistent with the header's (quote-aware), preferring
+ * more columns; `consistency` is the share of records agreeing with the header (1 for one column).
+ */
+export const detectDelimiter = (
+  text: string,
+  dropLast = false
+): { readonly delimiter: CsvDelimiter; readonly columns: number; readonly consistency: number } => {
+  const records = countPerRecord(text, 50);
+  if (dropLast && records.length > 2) records.pop();
+  let best = { delimiter: ',' as CsvDelimiter, columns: 1, consistency: 1 };
+  let bestScore = -1;
+  CANDIDATES.forEach((delimiter, k) => {
+    const header = records[0]?.[k] ?? 0;
+    if (header === 0) return;
+    const agree = records.filter((r) => r[k] === header).length;
+    const consistency = agree / records.length;
+    const score = consistency * 1000 + header;
+    if (score > bestScore) {
+      bestScore = score;
+      best = { delimiter, columns: header + 1, consistency };
+    }
+  });
+  return best;
+};
+
+const binaryReason = (bytes: Uint8Array, text: string, utf16: boolean): string | undefined => {
+  for (const [magic, what] of MAGIC) if (startsWith(bytes, magic)) return `it looks like ${what}`;
+  if (!utf16 && bytes.includes(0)) return 'it contains NUL bytes';
+  let control = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x0c) || c === 0xfffd)
+      control++;
+  }
+  return control > Math.max(2, text.length * 0.01) ? 'it contains control characters' : undefined;
+};
+
+const DECIMAL_COMMA_CELL = /^-?\p{Sc}?\s?\d{1,3}(?:[. ]\d{3})*,\d{1,2}$/u;
+const DECIMAL_POINT_CELL = /^-?\p{Sc}?\s?\d+\.\d{1,2}$/u;
+
+const looksDecimalComma = (rows: readonly (readonly string[])[]): boolean => {
+  let comma = 0;
+  let point = 0;
+  for (const row of rows)
+    for (const cell of row) {
+      const t = cell.trim();
+      if (DECIMAL_COMMA_CELL.test(t)) comma++;
+      else if (DECIMAL_POINT_CELL.test(t)) point++;
+    }
+  return comma > point;
+};
+
+const isBlankRow = (row: readonly string[]): boolean => row.every((cell) => cell.trim() === '');
+
+/**
+ * Sniffs the first bytes of a file (see SNIFF_BYTES). Issues: `empty-file`, `header-only`,
+ * `binary-file`, `no-structure`.
+ */
+export const sniff = (bytes: Uint8Array, options: SniffOptions = {}): Result<Sniffed> => {
+  const truncated = options.totalBytes !== undefined && options.totalBytes > bytes.length;
+  if (bytes.length === 0) return fail(issue('empty-file', csvMessages.emptyFile()));
+  const { encoding, bomLength } = detectEncoding(bytes);
+  const text = decode(bytes, encoding, truncated);
+  const binary = binaryReason(bytes, text, encoding.startsWith('utf-16'));
+  if (binary) return fail(issue('binary-file', csvMessages.binaryFile(binary)));
+  if (text.trim() === '' && !truncated) return fail(issue('empty-file', csvMessages.emptyFile()));
+
+  const { delimiter, columns, consistency } = detectDelimiter(text, truncated);
+  const newline = detectNewline(text);
+  const records = parseCsvText(text, { delimiter, newline, ignoreLastRow: truncated }).filter(
+    (row) => !isBlankRow(row)
+  );
+  const headers = records[0] ?? [];
+  const firstHeader = headers[0]?.trim() ?? '';
+  const shapeless =
+    headers.length === 0 ||
+    consistency < 0.5 ||
+    (columns === 1 && (firstHeader.length === 0 || firstHeader.length > 64));
+  if (shapeless) return fail(issue('no-structure', csvMessages.noStructure()));
+  const sampleRows = records.slice(1);
+  if (sampleRows.length === 0 && !truncated)
+    return fail(issue('header-only', csvMessages.headerOnly()));
+  return ok({
+    encoding,
+    bomLength,
+    delimiter,
+    newline,
+    headers: headers.map((h) => h.trim()),
+    sampleRows,
+    decimalComma: delimiter === ';' && looksDecimalComma(sampleRows)
+  });
+};

@@ -1,0 +1,211 @@
+// Streaming CSV records out of a string, a File/Blob (worker) or a byte stream (Node), in chunks of
+// rows, with backpressure from an async consumer and cancellation. PapaParse's own chunk parser does
+// the CSV work; decoding is ours (TextDecoder) so UTF-16 and Windows-1252 are really decoded.
+
+import Papa from 'papaparse';
+import { fail, issue, ok, type Result } from '$lib/engine/result';
+import type { CsvDelimiter, CsvEncoding, CsvNewline } from './sniff';
+
+export type CsvSource =
+  | string
+  | Blob
+  | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array | string>;
+
+export interface ParseCsvOptions {
+  readonly delimiter: CsvDelimiter;
+  readonly encoding: CsvEncoding;
+  /** Detected from the first chunk when absent. */
+  readonly newline?: CsvNewline;
+  /** Rows handed to `onRows` at a time (the last call may have fewer). Default 10,000. */
+  readonly chunkRows?: number;
+  /** Receives the first non-blank record. */
+  readonly onHeader?: (headers: string[]) => void | Promise<void>;
+  /**
+   * Records after the header. `rows[i]` is spreadsheet row `firstRowNumber + i` (header = 1, a quoted
+   * newline does not start a row). Blank lines arrive as `[]` so that numbering stays that of the
+   * file; mappers skip them. Awaited before more is read (backpressure).
+   */
+  readonly onRows: (rows: string[][], firstRowNumber: number) => void | Promise<void>;
+  /** Bytes (or characters, for a string source) consumed so far. */
+  readonly onProgress?: (consumed: number) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface ParseSummary {
+  /** Records after the header, blank lines included. */
+  readonly rows: number;
+  readonly blankRows: number;
+  readonly consumed: number;
+}
+
+interface RawResult {
+  readonly data: string[][];
+  readonly meta: { readonly cursor: number };
+}
+
+const STRING_CHUNK = 1 << 20;
+
+/** The first line break outside quotes. */
+export const detectNewline = (text: string): CsvNewline => {
+  let inQuotes = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') inQuotes = !inQuotes;
+    else if (!inQuotes && c === '\r') return text[i + 1] === '\n' ? '\r\n' : '\r';
+    else if (!inQuotes && c === '\n') return '\n';
+  }
+  return '\n';
+};
+
+const rawParser = (
+  delimiter: string,
+  newline: CsvNewline
+): ((input: string, ignoreLastRow: boolean) => RawResult) => {
+  const parser = new Papa.Parser({ delimiter, newline });
+  return (input, ignoreLastRow) => parser.parse(input, 0, ignoreLastRow) as RawResult;
+};
+
+/** Parses a whole text at once (sniffing, tests). `ignoreLastRow` drops a possibly cut last record. */
+export const parseCsvText = (
+  text: string,
+  options: { delimiter: CsvDelimiter; newline?: CsvNewline; ignoreLastRow?: boolean }
+): string[][] => {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const rows = rawParser(options.delimiter, options.newline ?? detectNewline(body))(
+    body,
+    options.ignoreLastRow ?? false
+  ).data;
+  const last = rows[rows.length - 1];
+  if (last && last.length === 1 && last[0] === '' && !options.ignoreLastRow) rows.pop();
+  return rows;
+};
+
+async function* textChunks(
+  source: CsvSource,
+  encoding: CsvEncoding,
+  onProgress: (consumed: number) => void
+): AsyncGenerator<string> {
+  if (typeof source === 'string') {
+    for (let i = 0; i < source.length; i += STRING_CHUNK) {
+      onProgress(Math.min(source.length, i + STRING_CHUNK));
+      yield source.slice(i, i + STRING_CHUNK);
+    }
+    return;
+  }
+  const decoder = new TextDecoder(encoding);
+  let consumed = 0;
+  const bytes: AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array> =
+    typeof Blob !== 'undefined' && source instanceof Blob ? source.stream() : source;
+  for await (const chunk of iterate(bytes)) {
+    if (typeof chunk === 'string') {
+      consumed += chunk.length;
+      onProgress(consumed);
+      yield chunk;
+    } else {
+      consumed += chunk.byteLength;
+      onProgress(consumed);
+      yield decoder.decode(chunk, { stream: true });
+    }
+  }
+  yield decoder.decode();
+}
+
+async function* iterate(
+  source: AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array>
+): AsyncGenerator<Uint8Array | string> {
+  if (Symbol.asyncIterator in source) {
+    yield* source as AsyncIterable<Uint8Array | string>;
+    return;
+  }
+  const reader = (source as ReadableStream<Uint8Array>).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+const isBlankLine = (row: readonly string[]): boolean => row.length === 1 && row[0].trim() === '';
+
+/**
+ * Streams a CSV: header to `onHeader`, then rows to `onRows` in chunks. Fails with `cancelled` when
+ * the signal aborts (nothing more is delivered after that); errors thrown by callbacks propagate.
+ */
+export const parseCsv = async (
+  source: CsvSource,
+  options: ParseCsvOptions
+): Promise<Result<ParseSummary>> => {
+  const chunkRows = Math.max(1, options.chunkRows ?? 10_000);
+  const { signal } = options;
+  const cancelled = () => fail<ParseSummary>(issue('cancelled', 'The import was cancelled.'));
+  let consumed = 0;
+  let parse: ((input: string, ignoreLastRow: boolean) => RawResult) | undefined;
+  let partial = '';
+  let first = true;
+  let header: string[] | undefined;
+  let rowNumber = 1; // the record number of the next record
+  let pending: string[][] = [];
+  let pendingFirst = 2;
+  let blankRows = 0;
+  let rows = 0;
+
+  const take = async (records: string[][], atEnd: boolean): Promise<void> => {
+    const lastIndex = records.length - 1;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i];
+      // A file's final line break yields one empty record: not a row.
+      if (atEnd && i === lastIndex && isBlankLine(record) && record[0] === '') continue;
+      const blank = isBlankLine(record);
+      if (header === undefined) {
+        rowNumber++;
+        if (blank) continue;
+        header = record;
+        pendingFirst = rowNumber;
+        await options.onHeader?.(record);
+        continue;
+      }
+      if (pending.length === 0) pendingFirst = rowNumber;
+      pending.push(blank ? [] : record);
+      rowNumber++;
+      rows++;
+      if (blank) blankRows++;
+      if (pending.length >= chunkRows) await flush();
+    }
+  };
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const out = pending;
+    pending = [];
+    if (signal?.aborted) return;
+    await options.onRows(out, pendingFirst);
+  };
+
+  for await (const text of textChunks(source, options.encoding, (n) => {
+    consumed = n;
+    options.onProgress?.(n);
+  })) {
+    if (signal?.aborted) return cancelled();
+    let input = partial + text;
+    if (first) {
+      if (input === '') continue;
+      if (input.charCodeAt(0) === 0xfeff) input = input.slice(1);
+      parse = rawParser(options.delimiter, options.newline ?? detectNewline(input));
+      first = false;
+    }
+    if (parse === undefined) continue;
+    const result = parse(input, true);
+    partial = input.slice(result.meta.cursor);
+    await take(result.data, false);
+    if (signal?.aborted) return cancelled();
+  }
+  if (parse !== undefined && partial !== '') await take(parse(partial, false).data, true);
+  if (signal?.aborted) return cancelled();
+  await flush();
+  if (signal?.aborted) return cancelled();
+  return ok({ rows, blankRows, consumed });
+};

@@ -1,0 +1,47 @@
+// App-wide UI state: connectivity, service-worker updates, notices, and the data summary the pages show.
+import { dataWorker } from '$lib/worker/client';
+import type { DataSummary } from '$lib/worker/api';
+
+export interface Notice {
+  readonly id: number;
+  readonly kind: 'info' | 'error';
+  readonly text: string;
+}
+
+class AppState {
+  online = $state(true);
+  /** Set when a new version is installed and waiting: calling it activates it and reloads. */
+  activateUpdate = $state<(() => void) | null>(null);
+  offlineReady = $state(false);
+  summary = $state<DataSummary | null>(null);
+  notices = $state<Notice[]>([]);
+  #nextNotice = 1;
+
+  notify(text: string, kind: Notice['kind'] = 'info'): void {
+    const id = this.#nextNotice++;
+    this.notices = [...this.notices, { id, kind, text }];
+    if (kind === 'info') setTimeout(() => this.dismiss(id), 6000);
+  }
+
+  dismiss(id: number): void {
+    this.notices = this.notices.filter((n) => n.id !== id);
+  }
+
+  /** Asks the worker for fresh counts (after an import, or when another tab imported). */
+  async refreshSummary(): Promise<void> {
+    try {
+      this.summary = await dataWorker().summary();
+    } catch (error) {
+      handleError(error, 'Could not read the local data');
+    }
+  }
+}
+
+export const app = new AppState();
+
+/** The one place unexpected failures go: the user is told something useful, the console gets the rest. */
+export function handleError(error: unknown, context: string): void {
+  console.error(context, error);
+  const detail = error instanceof Error ? error.message : String(error);
+  app.notify(`${context}: ${detail}`, 'error');
+}

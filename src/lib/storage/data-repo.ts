@@ -1,0 +1,228 @@
+// Persistence of imported data: import records, their chunks of columns, and the commit protocol that
+// makes an import all-or-nothing (chunks only count once their import is committed).
+import type { BatchColumn, CustomerBatch, EventBatch, Value } from '$lib/engine/schema';
+import type {
+  AttributeRecord,
+  CustomerChunk,
+  EventChunk,
+  EventTypeRecord,
+  ImportRecord,
+  SegmentsDb,
+  StoredColumn
+} from './db';
+
+const COMMIT_SEQ_KEY = 'importCommitSeq';
+
+export function encodeColumn(column: BatchColumn): StoredColumn {
+  const { def, values } = column;
+  if (def.type === 'number' || def.type === 'date') {
+    const data = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      data[i] = typeof v === 'number' ? v : NaN;
+    }
+    return { def, kind: 'number', data };
+  }
+  if (def.type === 'boolean') {
+    const data = new Int8Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      data[i] = v === true ? 1 : v === false ? 0 : -1;
+    }
+    return { def, kind: 'boolean', data };
+  }
+  return {
+    def,
+    kind: 'string',
+    data: values.map((v) => (v === null || v === undefined ? null : String(v)))
+  };
+}
+
+export function decodeColumn(column: StoredColumn): BatchColumn {
+  const values: (Value | null)[] = new Array(column.data.length);
+  if (column.kind === 'number') {
+    for (let i = 0; i < values.length; i++) {
+      const v = column.data[i];
+      values[i] = Number.isNaN(v) ? null : v;
+    }
+  } else if (column.kind === 'boolean') {
+    for (let i = 0; i < values.length; i++) {
+      const v = column.data[i];
+      values[i] = v === 1 ? true : v === 0 ? false : null;
+    }
+  } else {
+    for (let i = 0; i < values.length; i++) values[i] = column.data[i];
+  }
+  return { def: column.def, values };
+}
+
+export function encodeCustomerChunk(importId: string, seq: number, batch: CustomerBatch): CustomerChunk {
+  return { importId, seq, ids: [...batch.ids], columns: batch.columns.map(encodeColumn) };
+}
+
+export function decodeCustomerChunk(chunk: CustomerChunk): CustomerBatch {
+  return { ids: chunk.ids, columns: chunk.columns.map(decodeColumn) };
+}
+
+export function encodeEventChunk(
+  importId: string,
+  seq: number,
+  batch: EventBatch,
+  fingerprints: Float64Array
+): EventChunk {
+  const nameDict: string[] = [];
+  const lookup = new Map<string, number>();
+  const nameIds = new Int32Array(batch.names.length);
+  for (let i = 0; i < batch.names.length; i++) {
+    const name = batch.names[i];
+    let id = lookup.get(name);
+    if (id === undefined) {
+      id = nameDict.length;
+      nameDict.push(name);
+      lookup.set(name, id);
+    }
+    nameIds[i] = id;
+  }
+  return {
+    importId,
+    seq,
+    customerIds: [...batch.customerIds],
+    nameDict,
+    nameIds,
+    timestamps: Float64Array.from(batch.timestamps),
+    fingerprints,
+    properties: batch.properties.map(encodeColumn)
+  };
+}
+
+export function decodeEventChunk(chunk: EventChunk): EventBatch {
+  const names = new Array<string>(chunk.nameIds.length);
+  for (let i = 0; i < names.length; i++) names[i] = chunk.nameDict[chunk.nameIds[i]];
+  return {
+    customerIds: chunk.customerIds,
+    names,
+    timestamps: chunk.timestamps,
+    properties: chunk.properties.map(decodeColumn)
+  };
+}
+
+/** A quota error, however the browser or Dexie wraps it. */
+export function isQuotaError(error: unknown): boolean {
+  for (let e = error; e && typeof e === 'object'; ) {
+    const { name, inner } = e as { name?: string; inner?: unknown };
+    if (name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED') return true;
+    e = inner;
+  }
+  return false;
+}
+
+export class DataRepo {
+  constructor(readonly db: SegmentsDb) {}
+
+  async beginImport(record: ImportRecord): Promise<void> {
+    await this.db.imports.add(record);
+  }
+
+  async writeCustomerChunk(chunk: CustomerChunk): Promise<void> {
+    await this.db.customerChunks.add(chunk);
+  }
+
+  async writeEventChunk(chunk: EventChunk): Promise<void> {
+    await this.db.eventChunks.add(chunk);
+  }
+
+  /**
+   * Makes an import's chunks count, in one transaction with its final record: before this point a
+   * reload finds the import unfinished and discards its chunks; after it, the import is fully in.
+   */
+  async commitImport(record: ImportRecord): Promise<ImportRecord> {
+    return this.db.transaction('rw', this.db.imports, this.db.meta, async () => {
+      const last = (await this.db.meta.get(COMMIT_SEQ_KEY))?.value;
+      const seq = (typeof last === 'number' ? last : 0) + 1;
+      const committed: ImportRecord = { ...record, status: 'committed', seq, finishedAt: Date.now() };
+      await this.db.meta.put({ key: COMMIT_SEQ_KEY, value: seq });
+      await this.db.imports.put(committed);
+      return committed;
+    });
+  }
+
+  /** Ends an import without its data: its chunks are deleted and the record says why. */
+  async abandonImport(
+    record: ImportRecord,
+    status: 'failed' | 'cancelled' | 'interrupted',
+    error?: string
+  ): Promise<ImportRecord> {
+    const ended: ImportRecord = { ...record, status, error, finishedAt: Date.now() };
+    await this.db.transaction(
+      'rw',
+      this.db.imports,
+      this.db.customerChunks,
+      this.db.eventChunks,
+      async () => {
+        await this.db.customerChunks.where('importId').equals(record.id).delete();
+        await this.db.eventChunks.where('importId').equals(record.id).delete();
+        await this.db.imports.put(ended);
+      }
+    );
+    return ended;
+  }
+
+  /** Imports left `running` by a closed tab; `isLive` says whether some tab is still running it. */
+  async abandonInterrupted(isLive: (id: string) => Promise<boolean>): Promise<number> {
+    const running = await this.db.imports.where('status').equals('running').toArray();
+    let count = 0;
+    for (const record of running) {
+      if (await isLive(record.id)) continue;
+      await this.abandonImport(
+        record,
+        'interrupted',
+        'The import was interrupted (the tab was closed or reloaded); nothing from it was kept.'
+      );
+      count++;
+    }
+    return count;
+  }
+
+  async committedImports(afterSeq = 0): Promise<ImportRecord[]> {
+    return this.db.imports.where('seq').above(afterSeq).sortBy('seq');
+  }
+
+  /** Replays a committed import's chunks in write order. */
+  async forEachChunk(
+    record: ImportRecord,
+    onCustomers: (batch: CustomerBatch) => void,
+    onEvents: (batch: EventBatch, fingerprints: Float64Array) => void
+  ): Promise<void> {
+    // Within one importId the index is ordered by primary key, i.e. write order; stream, don't load all.
+    await this.db.customerChunks
+      .where('importId')
+      .equals(record.id)
+      .each((chunk) => onCustomers(decodeCustomerChunk(chunk)));
+    await this.db.eventChunks
+      .where('importId')
+      .equals(record.id)
+      .each((chunk) => onEvents(decodeEventChunk(chunk), chunk.fingerprints));
+  }
+
+  async listImports(): Promise<ImportRecord[]> {
+    return this.db.imports.orderBy('startedAt').reverse().toArray();
+  }
+
+  async getImport(id: string): Promise<ImportRecord | undefined> {
+    return this.db.imports.get(id);
+  }
+
+  async saveSchema(attributes: AttributeRecord[], eventTypes: EventTypeRecord[]): Promise<void> {
+    await this.db.transaction('rw', this.db.attributes, this.db.eventTypes, async () => {
+      await this.db.attributes.clear();
+      await this.db.attributes.bulkPut(attributes);
+      await this.db.eventTypes.clear();
+      await this.db.eventTypes.bulkPut(eventTypes);
+    });
+  }
+
+  /** Removes every import and all data (used by "Delete all data"). */
+  async clearAll(): Promise<void> {
+    await Promise.all(this.db.tables.map((t) => t.clear()));
+  }
+}

@@ -1,0 +1,117 @@
+// The IndexedDB schema (Dexie): typed tables and versioned migrations. The only file that declares tables.
+// Volume data (customers, events) is stored as append-only chunks of columns written by imports; the
+// worker rebuilds its in-memory columnar store from them. Small entities are one record each.
+import Dexie, { type EntityTable } from 'dexie';
+import type { FieldDef, ValueType } from '$lib/engine/schema';
+
+export type ImportKind = 'customers' | 'events' | 'orders';
+export type ImportStatus = 'running' | 'committed' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface ImportCounts {
+  /** Data rows read from the file (blank lines excluded). */
+  readonly rows: number;
+  readonly inserted: number;
+  readonly updated: number;
+  readonly rejected: number;
+  /** Events skipped because the same event is already stored (or appears twice in the file). */
+  readonly duplicates: number;
+  /** Customers created because events referred to them before they were imported. */
+  readonly createdCustomers: number;
+  readonly events: number;
+}
+
+export interface RejectedRowRecord {
+  readonly row: number;
+  readonly column: string;
+  readonly value: string;
+  readonly reason: string;
+}
+
+export interface ImportRecord {
+  readonly id: string;
+  readonly fileName: string;
+  readonly fileSize: number;
+  readonly kind: ImportKind;
+  readonly startedAt: number;
+  finishedAt?: number;
+  status: ImportStatus;
+  /** Commit order: chunks are replayed import by import in this order. Set when committed. */
+  seq?: number;
+  counts: ImportCounts;
+  /** The first rejected rows (capped so one bad file cannot fill the disk); counts.rejected has the total. */
+  rejectedRows: RejectedRowRecord[];
+  /** Why it failed, for failed/interrupted imports. */
+  error?: string;
+}
+
+/** A column stored compactly: numbers and dates as Float64Array (NaN = missing), booleans as Int8Array (-1 = missing). */
+export type StoredColumn =
+  | { readonly def: FieldDef; readonly kind: 'number'; readonly data: Float64Array }
+  | { readonly def: FieldDef; readonly kind: 'boolean'; readonly data: Int8Array }
+  | { readonly def: FieldDef; readonly kind: 'string'; readonly data: (string | null)[] };
+
+export interface CustomerChunk {
+  id?: number;
+  readonly importId: string;
+  readonly seq: number;
+  readonly ids: string[];
+  readonly columns: StoredColumn[];
+}
+
+export interface EventChunk {
+  id?: number;
+  readonly importId: string;
+  readonly seq: number;
+  readonly customerIds: string[];
+  /** Event names, dictionary-encoded. */
+  readonly nameDict: string[];
+  readonly nameIds: Int32Array;
+  readonly timestamps: Float64Array;
+  /** Dedupe keys (see src/lib/csv), persisted so a restart does not recompute them. */
+  readonly fingerprints: Float64Array;
+  readonly properties: StoredColumn[];
+}
+
+export interface AttributeRecord {
+  readonly key: string;
+  readonly label: string;
+  readonly type: ValueType;
+  readonly present: number;
+}
+
+export interface EventTypeRecord {
+  readonly name: string;
+  readonly count: number;
+  readonly first: number;
+  readonly last: number;
+  readonly properties: readonly FieldDef[];
+}
+
+export interface MetaRecord {
+  readonly key: string;
+  readonly value: unknown;
+}
+
+export type SegmentsDb = Dexie & {
+  meta: EntityTable<MetaRecord, 'key'>;
+  imports: EntityTable<ImportRecord, 'id'>;
+  customerChunks: EntityTable<CustomerChunk, 'id'>;
+  eventChunks: EntityTable<EventChunk, 'id'>;
+  attributes: EntityTable<AttributeRecord, 'key'>;
+  eventTypes: EntityTable<EventTypeRecord, 'name'>;
+};
+
+export const DB_NAME = 'segments';
+
+export function openDb(name = DB_NAME): SegmentsDb {
+  const db = new Dexie(name) as SegmentsDb;
+  db.version(1).stores({
+    meta: 'key',
+    imports: 'id, startedAt, status, seq',
+    customerChunks: '++id, importId',
+    eventChunks: '++id, importId',
+    attributes: 'key',
+    eventTypes: 'name'
+  });
+  return db;
+}

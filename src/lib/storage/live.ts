@@ -1,0 +1,17 @@
+// Read-only observation of small tables for the UI (liveQuery): it sees changes made by the worker and by
+// other tabs. Anything proportional to customers or events goes through the worker instead.
+import { liveQuery } from 'dexie';
+import { openDb, type ImportRecord, type SegmentsDb } from './db';
+
+let db: SegmentsDb | undefined;
+const database = (): SegmentsDb => (db ??= openDb());
+
+export function observeImports(
+  onChange: (imports: ImportRecord[]) => void,
+  onError: (error: unknown) => void
+): () => void {
+  const subscription = liveQuery(() =>
+    database().imports.orderBy('startedAt').reverse().toArray()
+  ).subscribe({ next: onChange, error: onError });
+  return () => subscription.unsubscribe();
+}

@@ -1,0 +1,125 @@
+// The whole surface of the data worker, in one typed interface. The main thread calls it through Comlink
+// (client.ts); every expected failure comes back as a Result, never as a thrown error.
+import type { Issue, Result } from '$lib/engine/result';
+import type { FieldDef, Value } from '$lib/engine/schema';
+import type { ImportKind, ImportRecord } from '$lib/storage/db';
+import type { ImportPlan } from '$lib/csv/plan';
+import type { CustomerPage, CustomerQuery } from './browse';
+
+export type { CustomerPage, CustomerQuery, ImportPlan };
+
+export interface StorageInfo {
+  /** Bytes used and available to this origin (navigator.storage.estimate()); null where unsupported. */
+  readonly usage: number | null;
+  readonly quota: number | null;
+  readonly persisted: boolean;
+}
+
+export interface DataSummary {
+  readonly customers: number;
+  readonly events: number;
+  readonly attributes: number;
+  readonly eventTypes: number;
+  readonly imports: number;
+  /** Imports found unfinished at start (tab closed mid-import) and discarded. */
+  readonly discardedImports: number;
+  readonly storage: StorageInfo;
+}
+
+export interface FileInspection {
+  readonly fileName: string;
+  readonly fileSize: number;
+  /** The plan the user reviews and edits in the mapping step, then passes to importFile. */
+  readonly plan: ImportPlan;
+  /** The first data rows, as text, for the preview. */
+  readonly sample: readonly (readonly string[])[];
+  /** Warnings about the file (e.g. columns whose type changes from the stored one). */
+  readonly warnings: readonly Issue[];
+}
+
+export interface InspectOptions {
+  /** Force a kind; by default it is guessed from the headers (an orders export is recognised). */
+  readonly kind?: ImportKind;
+  readonly defaultCountry?: string;
+}
+
+export interface ImportProgress {
+  readonly phase: 'reading' | 'saving' | 'finishing';
+  readonly rowsDone: number;
+  readonly bytesDone: number;
+  readonly totalBytes: number;
+  readonly rowsPerSecond: number;
+  /** Seconds left, estimated from bytes read so far; null until there is enough to go on. */
+  readonly etaSeconds: number | null;
+}
+
+export type ProgressCallback = (progress: ImportProgress) => void;
+
+export interface CustomerDetail {
+  readonly id: string;
+  readonly attributes: readonly { readonly def: FieldDef; readonly value: Value | null }[];
+  readonly eventCount: number;
+}
+
+export interface TimelineEvent {
+  readonly name: string;
+  readonly timestamp: number;
+  readonly properties: Readonly<Record<string, Value>>;
+}
+
+export interface TimelinePage {
+  readonly total: number;
+  readonly events: readonly TimelineEvent[];
+}
+
+export interface EventTypeSummary {
+  readonly name: string;
+  readonly count: number;
+  readonly first: number;
+  readonly last: number;
+  readonly properties: readonly FieldDef[];
+}
+
+export interface AttributeSummary {
+  readonly def: FieldDef;
+  readonly present: number;
+}
+
+export interface Settings {
+  /** ISO 3166 alpha-2 country used to read phone numbers written without a country code. */
+  readonly defaultCountry: string;
+}
+
+export interface WorkerApi {
+  /** Opens the database, discards unfinished imports, and loads the stored data into memory. */
+  init(): Promise<Result<DataSummary>>;
+  summary(): Promise<DataSummary>;
+  /** Loads imports that another tab committed since this worker last looked. */
+  sync(): Promise<DataSummary>;
+
+  inspectFile(file: Blob, fileName: string, options: InspectOptions): Promise<Result<FileInspection>>;
+  /** Runs an import; all-or-nothing at the storage level. Resolves with the import's record and report. */
+  importFile(
+    file: Blob,
+    fileName: string,
+    plan: ImportPlan,
+    onProgress: ProgressCallback
+  ): Promise<Result<ImportRecord>>;
+  /** Stops the running import (if any); nothing of it is kept. */
+  cancelImport(): Promise<void>;
+  /** Generates the demo store (deterministic) and imports it through the same pipeline as a CSV. */
+  loadSampleData(onProgress: ProgressCallback): Promise<Result<ImportRecord[]>>;
+  /** The rejected rows of an import as CSV text (row, column, value, reason). */
+  importReportCsv(importId: string): Promise<Result<string>>;
+
+  customers(query: CustomerQuery): Promise<CustomerPage>;
+  customer(id: string): Promise<Result<CustomerDetail>>;
+  timeline(id: string, offset: number, limit: number): Promise<Result<TimelinePage>>;
+  eventTypes(): Promise<readonly EventTypeSummary[]>;
+  attributes(): Promise<readonly AttributeSummary[]>;
+
+  settings(): Promise<Settings>;
+  saveSettings(settings: Settings): Promise<void>;
+  /** Erases every customer, event and import on this device. */
+  deleteAllData(): Promise<void>;
+}

@@ -1,0 +1,20 @@
+// The main thread's handle on the data worker: one module Web Worker, wrapped by Comlink, typed by api.ts.
+import * as Comlink from 'comlink';
+import type { WorkerApi } from './api';
+
+let remote: Comlink.Remote<WorkerApi> | undefined;
+
+export function dataWorker(): Comlink.Remote<WorkerApi> {
+  if (!remote) {
+    const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'data'
+    });
+    remote = Comlink.wrap<WorkerApi>(worker);
+  }
+  return remote;
+}
+
+/** Wraps a callback so the worker can call it back (progress reports). */
+export const callback = <T extends (...args: never[]) => unknown>(fn: T): T & Comlink.ProxyMarked =>
+  Comlink.proxy(fn);

@@ -1,0 +1,105 @@
+// The worker's live data: the columnar store rebuilt from IndexedDB, the dedupe keys of stored events,
+// and the lookups imports need (customer by email). Imports stage their batches and apply them here only
+// after their commit, so memory never holds a half-import either.
+import { ColumnarStore } from '$lib/engine/store';
+import type { CustomerBatch, EventBatch } from '$lib/engine/schema';
+import { EMAIL_KEY } from '$lib/engine/schema';
+import type { AttributeRecord, EventTypeRecord, ImportRecord } from '$lib/storage/db';
+import type { DataRepo } from '$lib/storage/data-repo';
+
+export interface ApplyCounts {
+  inserted: number;
+  updated: number;
+  events: number;
+  createdCustomers: number;
+}
+
+export class Workspace {
+  store = new ColumnarStore();
+  /** Fingerprints of every stored event (see csv dedupe): a re-import adds nothing twice. */
+  fingerprints = new Set<number>();
+  /** Bumped on every change, so caches (sort orders, search text) know when to rebuild. */
+  version = 0;
+  lastSeq = 0;
+  #emails: Map<string, string> | null = null;
+
+  constructor(private readonly repo: DataRepo) {}
+
+  /** Replays every committed import after `lastSeq`, in commit order. */
+  async loadCommitted(): Promise<number> {
+    const imports = await this.repo.committedImports(this.lastSeq);
+    for (const record of imports) {
+      await this.repo.forEachChunk(
+        record,
+        (batch) => this.store.upsertCustomers(batch),
+        (batch, fingerprints) => {
+          this.store.addEvents(batch);
+          for (let i = 0; i < fingerprints.length; i++) this.fingerprints.add(fingerprints[i]);
+        }
+      );
+      this.lastSeq = Math.max(this.lastSeq, record.seq ?? 0);
+    }
+    if (imports.length > 0) this.#changed();
+    return imports.length;
+  }
+
+  /** Applies a committed import's staged batches to memory. */
+  apply(
+    record: ImportRecord,
+    customers: readonly CustomerBatch[],
+    events: readonly { batch: EventBatch; fingerprints: Float64Array }[]
+  ): ApplyCounts {
+    const counts: ApplyCounts = { inserted: 0, updated: 0, events: 0, createdCustomers: 0 };
+    for (const batch of customers) {
+      const r = this.store.upsertCustomers(batch);
+      counts.inserted += r.inserted;
+      counts.updated += r.updated;
+    }
+    for (const { batch, fingerprints } of events) {
+      const r = this.store.addEvents(batch);
+      counts.events += r.added;
+      counts.createdCustomers += r.createdCustomers;
+      for (let i = 0; i < fingerprints.length; i++) this.fingerprints.add(fingerprints[i]);
+    }
+    this.lastSeq = Math.max(this.lastSeq, record.seq ?? 0);
+    this.#changed();
+    return counts;
+  }
+
+  /** The id of the customer with this (normalised) email, if any. */
+  customerIdByEmail(email: string): string | undefined {
+    if (!this.#emails) {
+      const map = new Map<string, string>();
+      for (let i = 0; i < this.store.customerCount; i++) {
+        const v = this.store.value(i, EMAIL_KEY);
+        if (typeof v === 'string' && v !== '') {
+          const key = v.trim().toLowerCase();
+          if (!map.has(key)) map.set(key, this.store.idOf(i));
+        }
+      }
+      this.#emails = map;
+    }
+    return this.#emails.get(email);
+  }
+
+  schemaRecords(): { attributes: AttributeRecord[]; eventTypes: EventTypeRecord[] } {
+    return {
+      attributes: this.store
+        .attributes()
+        .map(({ def, present }) => ({ key: def.key, label: def.label, type: def.type, present })),
+      eventTypes: this.store.eventTypes().map((t) => ({ ...t, properties: [...t.properties] }))
+    };
+  }
+
+  reset(): void {
+    this.store = new ColumnarStore();
+    this.fingerprints = new Set();
+    this.lastSeq = 0;
+    this.#changed();
+  }
+
+  #changed(): void {
+    this.version++;
+    this.#emails = null;
+  }
+}

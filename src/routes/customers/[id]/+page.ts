@@ -1,0 +1,2 @@
+// One page per customer: not prerenderable (ids are the user's data); the service worker serves the shell.
+export const prerender = false;
