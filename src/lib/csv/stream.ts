@@ -95,8 +95,7 @@ async function* textChunks(
   }
   const decoder = new TextDecoder(encoding);
   let consumed = 0;
-  const bytes: AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array> =
-    typeof Blob !== 'undefined' && source instanceof Blob ? source.stream() : source;
+  const bytes = isBlob(source) ? source.stream() : source;
   for await (const chunk of iterate(bytes)) {
     if (typeof chunk === 'string') {
       consumed += chunk.length;
@@ -110,6 +109,9 @@ async function* textChunks(
   }
   yield decoder.decode();
 }
+
+const isBlob = (source: CsvSource): source is Blob =>
+  typeof Blob !== 'undefined' && source instanceof Blob;
 
 async function* iterate(
   source: AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array>
