@@ -3,10 +3,22 @@
 import type { Issue, Result } from '$lib/engine/result';
 import type { FieldDef, Value } from '$lib/engine/schema';
 import type { ImportKind, ImportRecord } from '$lib/storage/db';
-import type { ImportPlan } from '$lib/csv/plan';
+import type { ImportPlan } from '$lib/csv/columns';
+import type { CsvDelimiter, CsvEncoding } from '$lib/csv/sniff';
 import type { CustomerPage, CustomerQuery } from './browse';
 
 export type { CustomerPage, CustomerQuery, ImportPlan };
+
+/** Everything an import needs to know about a file; the mapping step edits `plan` and `defaultCountry`. */
+export interface ImportSetup {
+  /** `orders`: a store's orders export, turned into one `Purchased` event per order. */
+  readonly kind: ImportKind;
+  readonly encoding: CsvEncoding;
+  readonly delimiter: CsvDelimiter;
+  readonly plan: ImportPlan;
+  /** ISO 3166 alpha-2 country for phone numbers written without a country code. */
+  readonly defaultCountry: string;
+}
 
 export interface StorageInfo {
   /** Bytes used and available to this origin (navigator.storage.estimate()); null where unsupported. */
@@ -29,8 +41,8 @@ export interface DataSummary {
 export interface FileInspection {
   readonly fileName: string;
   readonly fileSize: number;
-  /** The plan the user reviews and edits in the mapping step, then passes to importFile. */
-  readonly plan: ImportPlan;
+  /** What the user reviews and edits in the mapping step, then passes to importFile. */
+  readonly setup: ImportSetup;
   /** The first data rows, as text, for the preview. */
   readonly sample: readonly (readonly string[])[];
   /** Warnings about the file (e.g. columns whose type changes from the stored one). */
@@ -102,7 +114,7 @@ export interface WorkerApi {
   importFile(
     file: Blob,
     fileName: string,
-    plan: ImportPlan,
+    setup: ImportSetup,
     onProgress: ProgressCallback
   ): Promise<Result<ImportRecord>>;
   /** Stops the running import (if any); nothing of it is kept. */
