@@ -78,10 +78,32 @@ export const dedupeKeys = (keys: readonly string[], reserved: readonly string[] 
   });
 };
 
-const ID_KEYS = ['id', 'customer_id', 'customerid', 'client_id', 'user_id', 'contact_id', 'external_id'];
-const EMAIL_KEYS = ['email', 'e_mail', 'email_address', 'customer_email', 'user_email', 'billing_email'];
+const ID_KEYS = [
+  'id',
+  'customer_id',
+  'customerid',
+  'client_id',
+  'user_id',
+  'contact_id',
+  'external_id'
+];
+const EMAIL_KEYS = [
+  'email',
+  'e_mail',
+  'email_address',
+  'customer_email',
+  'user_email',
+  'billing_email'
+];
 const PHONE_KEYS = ['phone', 'phone_number', 'mobile', 'mobile_phone', 'telephone', 'tel', 'cell'];
-const EVENT_CUSTOMER_KEYS = ['customer_id', 'customerid', 'customer', 'user_id', 'client_id', 'contact_id'];
+const EVENT_CUSTOMER_KEYS = [
+  'customer_id',
+  'customerid',
+  'customer',
+  'user_id',
+  'client_id',
+  'contact_id'
+];
 const EVENT_NAME_KEYS = ['event', 'name', 'event_name', 'event_type', 'type', 'action'];
 const TIMESTAMP_KEYS = [
   'timestamp',
@@ -263,13 +285,10 @@ export const validatePlan = (plan: ImportPlan): Issue[] => {
   const stored = plan.columns.filter(
     (c) => !c.skip && (c.role === 'attribute' || c.role === 'property')
   );
-  const reserved = new Set(
-    plan.kind === 'customers' ? [EMAIL_KEY, PHONE_KEY, PHONE_E164_KEY] : []
-  );
+  const reserved = new Set(plan.kind === 'customers' ? [EMAIL_KEY, PHONE_KEY, PHONE_E164_KEY] : []);
   const seen = new Set<string>();
   for (const column of stored) {
-    if (!KEY_FORMAT.test(column.key))
-      issues.push(issue('bad-key', csvMessages.badKey(column.key)));
+    if (!KEY_FORMAT.test(column.key)) issues.push(issue('bad-key', csvMessages.badKey(column.key)));
     else if (reserved.has(column.key))
       issues.push(issue('reserved-key', csvMessages.reservedKey(column.key)));
     else if (seen.has(column.key))

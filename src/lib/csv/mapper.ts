@@ -262,7 +262,12 @@ export const createEventMapper = (
         }
         const before = rejected.length;
         const reject = (column: ColumnPlan, reason: string) =>
-          rejected.push({ row: rowNumber, column: column.header, value: row[column.index], reason });
+          rejected.push({
+            row: rowNumber,
+            column: column.header,
+            value: row[column.index],
+            reason
+          });
         const rawKey = row[key.index];
         const customer = byEmail ? emailKey(rawKey) : rawKey.trim() || undefined;
         if (customer === undefined)

@@ -7,10 +7,7 @@ import { fail, issue, ok, type Result } from '$lib/engine/result';
 import type { CsvDelimiter, CsvEncoding, CsvNewline } from './sniff';
 
 export type CsvSource =
-  | string
-  | Blob
-  | ReadableStream<Uint8Array>
-  | AsyncIterable<Uint8Array | string>;
+  string | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
 
 export interface ParseCsvOptions {
   readonly delimiter: CsvDelimiter;
