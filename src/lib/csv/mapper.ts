@@ -192,7 +192,9 @@ export const createCustomerMapper = (
           return;
         }
         const rawKey = row[key.index] ?? '';
-        let id: string | undefined = byEmail ? emailKey(rawKey) : rawKey.trim() || undefined;
+        let id: string | undefined = byEmail
+          ? emailKey(rawKey)
+          : stripSpreadsheetGuard(rawKey.trim()) || undefined;
         if (id === undefined) {
           const reason =
             rawKey.trim() === '' ? rejectReasons.missingId() : rejectReasons.invalidEmail();
@@ -269,7 +271,9 @@ export const createEventMapper = (
             reason
           });
         const rawKey = row[key.index];
-        const customer = byEmail ? emailKey(rawKey) : rawKey.trim() || undefined;
+        const customer = byEmail
+          ? emailKey(rawKey)
+          : stripSpreadsheetGuard(rawKey.trim()) || undefined;
         if (customer === undefined)
           reject(
             key,
