@@ -21,5 +21,8 @@ export const sniffFile = async (path: string): Promise<Result<Sniffed>> => {
 };
 
 /** Streams a file from disk through `parseCsv`. */
-export const parseCsvFile = (path: string, options: ParseCsvOptions): Promise<Result<ParseSummary>> =>
+export const parseCsvFile = (
+  path: string,
+  options: ParseCsvOptions
+): Promise<Result<ParseSummary>> =>
   parseCsv(createReadStream(path, { highWaterMark: 256 * 1024 }), options);

@@ -75,9 +75,43 @@ const bomlessUtf16 = (bytes: Uint8Array): CsvEncoding | undefined => {
   return undefined;
 };
 
+/** Windows-1252's 0x80–0x9F (the rest is Latin-1). Some runtimes (Node) decode it as Latin-1. */
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152,
+  0x8d, 0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122,
+  0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178
+];
+
+const decodeCp1252 = (bytes: Uint8Array): string => {
+  const codes = new Uint16Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    codes[i] = b >= 0x80 && b < 0xa0 ? CP1252_HIGH[b - 0x80] : b;
+  }
+  let out = '';
+  for (let i = 0; i < codes.length; i += 8192)
+    out += String.fromCharCode(...codes.subarray(i, i + 8192));
+  return out;
+};
+
+/** A streaming decoder: `decode(chunk)` for each chunk, `decode()` at the end. */
+export interface ChunkDecoder {
+  decode(chunk?: Uint8Array): string;
+}
+
+/** A decoder for `encoding` that copes with characters cut between chunks; a BOM is dropped. */
+export const createDecoder = (encoding: CsvEncoding): ChunkDecoder => {
+  if (encoding === 'windows-1252') return { decode: (chunk) => (chunk ? decodeCp1252(chunk) : '') };
+  const decoder = new TextDecoder(encoding);
+  return {
+    decode: (chunk) => (chunk ? decoder.decode(chunk, { stream: true }) : decoder.decode())
+  };
+};
+
 /** Bytes to text; a BOM is dropped. `partial` tolerates a character cut at the end. */
 export const decode = (bytes: Uint8Array, encoding: CsvEncoding, partial = false): string => {
-  const text = new TextDecoder(encoding).decode(bytes, { stream: partial });
+  const decoder = createDecoder(encoding);
+  const text = decoder.decode(bytes) + (partial ? '' : decoder.decode());
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 };
 
@@ -186,6 +220,7 @@ export const sniff = (bytes: Uint8Array, options: SniffOptions = {}): Result<Sni
   const shapeless =
     headers.length === 0 ||
     consistency < 0.5 ||
+    headers.some((h) => h.length > 128) ||
     (columns === 1 && (firstHeader.length === 0 || firstHeader.length > 64));
   if (shapeless) return fail(issue('no-structure', csvMessages.noStructure()));
   const sampleRows = records.slice(1);

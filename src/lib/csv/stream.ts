@@ -4,7 +4,7 @@
 
 import Papa from 'papaparse';
 import { fail, issue, ok, type Result } from '$lib/engine/result';
-import type { CsvDelimiter, CsvEncoding, CsvNewline } from './sniff';
+import { createDecoder, type CsvDelimiter, type CsvEncoding, type CsvNewline } from './sniff';
 
 export type CsvSource =
   string | Blob | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
@@ -90,7 +90,7 @@ async function* textChunks(
     }
     return;
   }
-  const decoder = new TextDecoder(encoding);
+  const decoder = createDecoder(encoding);
   let consumed = 0;
   const bytes = isBlob(source) ? source.stream() : source;
   for await (const chunk of iterate(bytes)) {
@@ -101,7 +101,7 @@ async function* textChunks(
     } else {
       consumed += chunk.byteLength;
       onProgress(consumed);
-      yield decoder.decode(chunk, { stream: true });
+      yield decoder.decode(chunk);
     }
   }
   yield decoder.decode();
@@ -191,8 +191,12 @@ export const parseCsv = async (
     if (signal?.aborted) return cancelled();
     let input = partial + text;
     if (first) {
-      if (input === '') continue;
       if (input.charCodeAt(0) === 0xfeff) input = input.slice(1);
+      // The line break is guessed from text that contains one (chunks can be tiny).
+      if (options.newline === undefined && !/[\r\n]/.test(input.slice(0, -1))) {
+        partial = input;
+        continue;
+      }
       parse = rawParser(options.delimiter, options.newline ?? detectNewline(input));
       first = false;
     }
@@ -202,7 +206,8 @@ export const parseCsv = async (
     await take(result.data, false);
     if (signal?.aborted) return cancelled();
   }
-  if (parse !== undefined && partial !== '') await take(parse(partial, false).data, true);
+  parse ??= rawParser(options.delimiter, options.newline ?? detectNewline(partial));
+  if (partial !== '') await take(parse(partial, false).data, true);
   if (signal?.aborted) return cancelled();
   await flush();
   if (signal?.aborted) return cancelled();
