@@ -219,7 +219,7 @@ export const sniff = (bytes: Uint8Array, options: SniffOptions = {}): Result<Sni
   const firstHeader = headers[0]?.trim() ?? '';
   const shapeless =
     headers.length === 0 ||
-    consistency < 0.5 ||
+    consistency < 0.6 ||
     headers.some((h) => h.length > 128) ||
     (columns === 1 && (firstHeader.length === 0 || firstHeader.length > 64));
   if (shapeless) return fail(issue('no-structure', csvMessages.noStructure()));

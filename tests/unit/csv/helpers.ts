@@ -8,7 +8,7 @@ import { parseCsv, type CsvSource } from '$lib/csv/stream';
 export const fixturePath = (name: string): string =>
   join(import.meta.dirname, '../../fixtures', name);
 
-export const fixtureBytes = (name: string): Uint8Array =>
+export const fixtureBytes = (name: string): Uint8Array<ArrayBuffer> =>
   new Uint8Array(readFileSync(fixturePath(name)));
 
 export const sniffFixture = (name: string): Sniffed => {
