@@ -53,11 +53,27 @@ export type PlanEdit =
   | { readonly op: 'skip'; readonly index: number; readonly skip: boolean }
   | { readonly op: 'role'; readonly index: number; readonly role: ColumnRole };
 
+/** Letters that do not decompose into a base letter and an accent. */
+const FOLD: Readonly<Record<string, string>> = {
+  ß: 'ss',
+  æ: 'ae',
+  œ: 'oe',
+  ø: 'o',
+  ł: 'l',
+  đ: 'd',
+  Æ: 'Ae',
+  Œ: 'Oe',
+  Ø: 'O',
+  Ł: 'L',
+  Đ: 'D'
+};
+
 /** `Total Spent` → `total_spent`; accents stripped, punctuation → `_`, leading digit prefixed. */
 export const normalizeHeader = (header: string): string => {
   const key = header
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[ßæœøłđÆŒØŁĐ]/g, (c) => FOLD[c] ?? c)
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
