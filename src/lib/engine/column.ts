@@ -6,7 +6,8 @@ import type { FieldDef, Value, ValueType } from './schema';
 /** How strings compare everywhere in the engine: case-insensitive, surrounding spaces ignored. */
 export const normalizeText = (s: string): string => s.trim().toLowerCase();
 
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const ISO_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /** Parses `YYYY-MM-DD` or an ISO date-time (UTC unless an offset is given) to epoch ms; NaN if invalid. */
 export function parseIsoInstant(text: string): number {
@@ -142,7 +143,11 @@ export class Column {
     const had = (this.presence[word] & bit) !== 0;
     let value = v;
     if (value !== null && typeOfValue(value, this.def.type) !== this.def.type) {
-      value = convertValue(value, typeof value === 'string' ? 'string' : typeof value === 'boolean' ? 'boolean' : 'number', this.def.type);
+      value = convertValue(
+        value,
+        typeof value === 'string' ? 'string' : typeof value === 'boolean' ? 'boolean' : 'number',
+        this.def.type
+      );
     }
     if (value === null || (typeof value === 'number' && Number.isNaN(value))) {
       if (had) {

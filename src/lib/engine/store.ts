@@ -112,7 +112,11 @@ export class ColumnarStore {
     return col;
   }
 
-  addEvents(batch: EventBatch): { added: number; createdCustomers: number; touched: readonly number[] } {
+  addEvents(batch: EventBatch): {
+    added: number;
+    createdCustomers: number;
+    touched: readonly number[];
+  } {
     const rows = batch.customerIds.length;
     const seen = new Set<number>();
     const touched: number[] = [];
@@ -194,7 +198,10 @@ export class ColumnarStore {
   schema(): DataSchema {
     return {
       attributes: [...this.columns.values()].map((c) => c.def),
-      events: [...this.tables.values()].map((t) => ({ name: t.displayName, properties: t.properties() }))
+      events: [...this.tables.values()].map((t) => ({
+        name: t.displayName,
+        properties: t.properties()
+      }))
     };
   }
 

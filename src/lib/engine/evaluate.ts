@@ -1,0 +1,673 @@
+// Runs a compiled rule against the columnar store: for everyone at once (vectorised over customers,
+// each node narrowing who the next must look at), for one customer, and "when can passing time next
+// change this answer" (the instant the timer queue waits for).
+import type { Column } from './column';
+import type { CCondition, CEvent, CNode, CompiledSegment, CWhere } from './compile';
+import { lowerBound, upperBound, type EventTable } from './event-table';
+import type { Literal } from './model';
+import { isRelative, literalInstant } from './operators';
+import type { ColumnarStore } from './store';
+import { reachedAt, subtract, type Unit } from './time';
+
+/** A condition's literals at a given `now`: numbers/instants, normalized strings. */
+interface Resolved {
+  readonly nums: readonly number[];
+  readonly strs: readonly string[];
+  readonly numSet?: ReadonlySet<number>;
+  readonly strSet?: ReadonlySet<string>;
+}
+
+function resolve(c: CCondition, now: number): Resolved {
+  if (c.op === 'within last') {
+    const amount = c.values[0]?.kind === 'number' ? c.values[0].value : NaN;
+    return { nums: [subtract(now, amount, c.unit ?? 'days'), now], strs: [] };
+  }
+  const nums: number[] = [];
+  const strs: string[] = [];
+  c.values.forEach((v, i) => {
+    if (c.type === 'date') nums.push(literalInstant(v, now, c.op === 'between' && i === 1));
+    else if (v.kind === 'number') nums.push(v.value);
+    else if (v.kind === 'boolean') nums.push(v.value ? 1 : 0);
+    else if (v.kind === 'string') strs.push(v.value);
+  });
+  return {
+    nums,
+    strs,
+    ...(c.op === 'in' || c.op === 'not in' ? { numSet: new Set(nums), strSet: new Set(strs) } : {})
+  };
+}
+
+function testNum(op: CCondition['op'], x: number, r: Resolved): boolean {
+  const a = r.nums[0];
+  switch (op) {
+    case '=':
+      return x === a;
+    case '!=':
+      return x !== a;
+    case '>':
+    case 'after':
+      return x > a;
+    case '>=':
+      return x >= a;
+    case '<':
+    case 'before':
+      return x < a;
+    case '<=':
+      return x <= a;
+    case 'in':
+      return r.numSet?.has(x) ?? false;
+    case 'not in':
+      return !(r.numSet?.has(x) ?? true);
+    case 'between':
+      return x >= a && x <= r.nums[1];
+    case 'within last':
+      return x > a && x <= r.nums[1];
+    default:
+      return false;
+  }
+}
+
+function testStr(op: CCondition['op'], s: string, r: Resolved): boolean {
+  const a = r.strs[0];
+  switch (op) {
+    case '=':
+      return s === a;
+    case '!=':
+      return s !== a;
+    case 'in':
+      return r.strSet?.has(s) ?? false;
+    case 'not in':
+      return !(r.strSet?.has(s) ?? true);
+    case 'contains':
+      return s.includes(a);
+    case 'starts with':
+      return s.startsWith(a);
+    case 'ends with':
+      return s.endsWith(a);
+    default:
+      return false;
+  }
+}
+
+/** Whether row i of a column satisfies the condition (a missing value satisfies nothing but `is not set`). */
+export function testColumn(
+  col: Column | undefined,
+  c: CCondition,
+  r: Resolved,
+  i: number
+): boolean {
+  const usable = col !== undefined && col.type === c.type;
+  const has = usable && col.has(i);
+  if (c.op === 'is set') return has;
+  if (c.op === 'is not set') return !has;
+  if (!has) return false;
+  return c.type === 'string'
+    ? testStr(c.op, col.dictNorm[col.codes[i]], r)
+    : testNum(c.op, col.nums[i], r);
+}
+
+/** Per dictionary code: does that string satisfy the condition (computed once per full evaluation). */
+function stringTable(col: Column, c: CCondition, r: Resolved): Uint8Array {
+  const table = new Uint8Array(col.dict.length);
+  for (let k = 0; k < table.length; k++) table[k] = testStr(c.op, col.dictNorm[k], r) ? 1 : 0;
+  return table;
+}
+
+/** Evaluates a condition over rows [0, n) into out (1/0). */
+function conditionAll(
+  col: Column | undefined,
+  c: CCondition,
+  r: Resolved,
+  n: number,
+  out: Uint8Array
+): void {
+  const usable = col !== undefined && col.type === c.type;
+  if (c.op === 'is set' || c.op === 'is not set') {
+    const want = c.op === 'is set' ? 1 : 0;
+    for (let i = 0; i < n; i++) out[i] = (usable && col.has(i) ? 1 : 0) === want ? 1 : 0;
+    return;
+  }
+  if (!usable) {
+    out.fill(0, 0, n);
+    return;
+  }
+  const pres = col.presence;
+  if (c.type === 'string') {
+    const table = stringTable(col, c, r);
+    const codes = col.codes;
+    for (let i = 0; i < n; i++) out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 ? table[codes[i]] : 0;
+    return;
+  }
+  const x = col.nums;
+  const a = r.nums[0];
+  const b = r.nums[1];
+  // The common comparisons get their own tight loops; the rest share the generic test.
+  switch (c.op) {
+    case '>':
+    case 'after':
+      for (let i = 0; i < n; i++) out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 && x[i] > a ? 1 : 0;
+      return;
+    case '>=':
+      for (let i = 0; i < n; i++) out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 && x[i] >= a ? 1 : 0;
+      return;
+    case '<':
+    case 'before':
+      for (let i = 0; i < n; i++) out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 && x[i] < a ? 1 : 0;
+      return;
+    case '<=':
+      for (let i = 0; i < n; i++) out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 && x[i] <= a ? 1 : 0;
+      return;
+    case '=':
+      for (let i = 0; i < n; i++) out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 && x[i] === a ? 1 : 0;
+      return;
+    case 'between':
+      for (let i = 0; i < n; i++)
+        out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 && x[i] >= a && x[i] <= b ? 1 : 0;
+      return;
+    default:
+      for (let i = 0; i < n; i++)
+        out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 && testNum(c.op, x[i], r) ? 1 : 0;
+  }
+}
+
+/** When passing time can next change a condition's answer for value x (conservative, > now). */
+function conditionNext(c: CCondition, x: number | undefined, now: number): number {
+  if (x === undefined || c.type !== 'date') return Infinity;
+  let next = Infinity;
+  const consider = (t: number): void => {
+    if (t > now && t < next) next = t;
+  };
+  if (c.op === 'within last') {
+    const amount = c.values[0]?.kind === 'number' ? c.values[0].value : NaN;
+    consider(x);
+    consider(reachedAt(x, amount, c.unit ?? 'days'));
+    return next;
+  }
+  for (const v of c.values) {
+    if (!isRelative(v) || v.kind !== 'relative') continue;
+    // The bound `now − N unit` passes x (>=) and then passes it strictly (>).
+    consider(reachedAt(x, v.amount, v.unit));
+    consider(reachedAt(x + 1, v.amount, v.unit));
+  }
+  return next;
+}
+
+/** Builds a row predicate for an event table's `where` filter. */
+function whereMatcher(
+  table: EventTable,
+  w: CWhere,
+  now: number,
+  full: boolean
+): (row: number) => boolean {
+  switch (w.kind) {
+    case 'condition': {
+      const col = table.props.get(w.key);
+      const r = resolve(w, now);
+      if (
+        full &&
+        col &&
+        col.type === 'string' &&
+        w.type === 'string' &&
+        w.op !== 'is set' &&
+        w.op !== 'is not set'
+      ) {
+        const t = stringTable(col, w, r);
+        return (row) => col.has(row) && t[col.codes[row]] === 1;
+      }
+      return (row) => testColumn(col, w, r, row);
+    }
+    case 'not': {
+      const inner = whereMatcher(table, w.child, now, full);
+      return (row) => !inner(row);
+    }
+    case 'and': {
+      const parts = w.children.map((c) => whereMatcher(table, c, now, full));
+      return (row) => parts.every((p) => p(row));
+    }
+    case 'or': {
+      const parts = w.children.map((c) => whereMatcher(table, c, now, full));
+      return (row) => parts.some((p) => p(row));
+    }
+  }
+}
+
+/** The slots [lo, hi) of customer c's group that fall in the window at `now` (future events excluded). */
+export function windowRange(
+  t: EventTable,
+  e: CEvent,
+  c: number,
+  now: number
+): { lo: number; hi: number } {
+  const s = t.gStart[c];
+  const end = s + t.gLen[c];
+  const ts = t.slotTs;
+  let hi = t.last <= now ? end : upperBound(ts, s, end, now);
+  let lo = s;
+  const w = e.window;
+  if (w) {
+    switch (w.kind) {
+      case 'last':
+        lo = upperBound(ts, s, hi, subtract(now, w.amount, w.unit));
+        break;
+      case 'since':
+        lo = lowerBound(ts, s, hi, literalInstant(w.from, now));
+        break;
+      case 'before':
+        hi = lowerBound(ts, s, hi, literalInstant(w.to, now));
+        break;
+      case 'between':
+        lo = lowerBound(ts, s, hi, literalInstant(w.from, now));
+        hi = Math.max(lo, upperBound(ts, lo, hi, literalInstant(w.to, now, true)));
+        break;
+    }
+  }
+  return { lo, hi: Math.max(lo, hi) };
+}
+
+const compare = (op: string, x: number, v: number): boolean =>
+  op === '='
+    ? x === v
+    : op === '!='
+      ? x !== v
+      : op === '>'
+        ? x > v
+        : op === '>='
+          ? x >= v
+          : op === '<'
+            ? x < v
+            : x <= v;
+
+const countOk = (op: CEvent['count']['op'], count: number, n: number): boolean =>
+  op === 'at least' ? count >= n : op === 'at most' ? count <= n : count === n;
+
+/** The facts an event predicate rests on for one customer. */
+export interface EventFacts {
+  readonly count: number;
+  readonly aggregate?: number;
+  /** Timestamps of the newest and oldest matching events in the window. */
+  readonly newest?: number;
+  readonly oldest?: number;
+  readonly result: boolean;
+}
+
+/** One customer's event predicate with its facts (explain uses them; evaluation uses `result`). */
+export function eventFacts(
+  t: EventTable | undefined,
+  e: CEvent,
+  c: number,
+  now: number,
+  match?: (row: number) => boolean
+): EventFacts {
+  if (!t || c >= t.gLen.length || t.gLen[c] === 0) return emptyFacts(e);
+  const { lo, hi } = windowRange(t, e, c, now);
+  const op = e.count.op;
+  const n = e.count.n;
+  const agg = e.aggregate;
+  if (!e.where && !agg) {
+    const count = hi - lo;
+    return {
+      count,
+      result: countOk(op, count, n),
+      ...(count > 0 ? { newest: t.slotTs[hi - 1], oldest: t.slotTs[lo] } : {})
+    };
+  }
+  const m = match ?? (e.where ? whereMatcher(t, e.where, now, false) : undefined);
+  if (agg && !e.where && (agg.fn === 'sum' || agg.fn === 'avg')) {
+    return prefixFacts(t, e, c, lo, hi);
+  }
+  const col = agg ? t.props.get(agg.property) : undefined;
+  const numeric = col && col.type === 'number' ? col : undefined;
+  let count = 0;
+  let sum = 0;
+  let present = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let newest: number | undefined;
+  let oldest: number | undefined;
+  const slots = t.slots;
+  // Newest first, so `at least` without an aggregate can stop as soon as it is satisfied.
+  const early = op === 'at least' && !agg;
+  for (let k = hi - 1; k >= lo; k--) {
+    const row = slots[k];
+    if (m && !m(row)) continue;
+    count++;
+    if (newest === undefined) newest = t.slotTs[k];
+    oldest = t.slotTs[k];
+    if (numeric && numeric.has(row)) {
+      const x = numeric.nums[row];
+      sum += x;
+      present++;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    if (early && count >= n) break;
+  }
+  let result = countOk(op, count, n);
+  let aggregate: number | undefined;
+  if (agg) {
+    aggregate =
+      agg.fn === 'sum'
+        ? sum
+        : present === 0
+          ? undefined
+          : agg.fn === 'avg'
+            ? sum / present
+            : agg.fn === 'min'
+              ? min
+              : max;
+    result = result && aggregate !== undefined && compare(agg.op, aggregate, agg.value);
+  }
+  return {
+    count,
+    result,
+    ...(aggregate !== undefined ? { aggregate } : {}),
+    ...(newest !== undefined ? { newest, oldest } : {})
+  };
+}
+
+function emptyFacts(e: CEvent): EventFacts {
+  let result = countOk(e.count.op, 0, e.count.n);
+  if (e.aggregate) {
+    result = result && e.aggregate.fn === 'sum' && compare(e.aggregate.op, 0, e.aggregate.value);
+  }
+  return { count: 0, result, ...(e.aggregate?.fn === 'sum' ? { aggregate: 0 } : {}) };
+}
+
+/** sum/avg without a filter: two prefix-sum reads, re-summed exactly only when close to the threshold. */
+function prefixFacts(t: EventTable, e: CEvent, c: number, lo: number, hi: number): EventFacts {
+  const agg = e.aggregate!;
+  const count = hi - lo;
+  const p = t.prefix(agg.property);
+  const s = t.gStart[c];
+  let sum = 0;
+  let present = 0;
+  if (p && count > 0) {
+    sum = p.sum[hi - 1] - (lo > s ? p.sum[lo - 1] : 0);
+    present = p.cnt[hi - 1] - (lo > s ? p.cnt[lo - 1] : 0);
+    // Prefix differences carry rounding error; near the threshold, sum the window in order instead so
+    // the answer is exactly that of plain summation.
+    const threshold = agg.fn === 'avg' ? agg.value * present : agg.value;
+    if (Math.abs(sum - threshold) <= 1e-9 * Math.max(1, Math.abs(threshold), Math.abs(sum))) {
+      const col = t.props.get(agg.property)!;
+      sum = 0;
+      for (let k = lo; k < hi; k++) if (col.has(t.slots[k])) sum += col.nums[t.slots[k]];
+    }
+  }
+  const aggregate = agg.fn === 'sum' ? sum : present === 0 ? undefined : sum / present;
+  const result =
+    countOk(e.count.op, count, e.count.n) &&
+    aggregate !== undefined &&
+    compare(agg.op, aggregate, agg.value);
+  return {
+    count,
+    result,
+    ...(aggregate !== undefined ? { aggregate } : {}),
+    ...(count > 0 ? { newest: t.slotTs[hi - 1], oldest: t.slotTs[lo] } : {})
+  };
+}
+
+/** When passing time can next change an event predicate's answer for customer c (conservative). */
+function eventNext(
+  t: EventTable | undefined,
+  e: CEvent,
+  c: number,
+  now: number,
+  value: boolean
+): number {
+  if (!t || c >= t.gLen.length || t.gLen[c] === 0) return Infinity;
+  const s = t.gStart[c];
+  const end = s + t.gLen[c];
+  const ts = t.slotTs;
+  const { lo, hi } = windowRange(t, e, c, now);
+  let next = Infinity;
+  const consider = (x: number): void => {
+    if (x > now && x < next) next = x;
+  };
+  // A future event starts to count when now reaches it.
+  const firstFuture = t.last <= now ? end : upperBound(ts, s, end, now);
+  if (firstFuture < end) consider(ts[firstFuture]);
+  const w = e.window;
+  if (!w) return next;
+  // Events leave through a lower bound that moves with now.
+  const movingFrom =
+    w.kind === 'last'
+      ? w
+      : w.kind === 'since' || w.kind === 'between'
+        ? relative(w.from)
+        : undefined;
+  if (movingFrom && lo < hi) {
+    // With a plain `at least n` that holds, only the n-th newest event leaving can flip it.
+    const k = value && e.count.op === 'at least' && !e.where && !e.aggregate ? hi - e.count.n : lo;
+    const x = ts[Math.max(lo, k)];
+    consider(
+      w.kind === 'last'
+        ? reachedAt(x, movingFrom.amount, movingFrom.unit)
+        : reachedAt(x + 1, movingFrom.amount, movingFrom.unit)
+    );
+  }
+  // Events enter through an upper bound that moves with now.
+  const movingTo =
+    w.kind === 'before' ? relative(w.to) : w.kind === 'between' ? relative(w.to) : undefined;
+  if (movingTo && hi < end) {
+    const x = ts[hi];
+    consider(
+      w.kind === 'before'
+        ? reachedAt(x + 1, movingTo.amount, movingTo.unit)
+        : reachedAt(x, movingTo.amount, movingTo.unit)
+    );
+  }
+  return next;
+}
+
+const relative = (lit: Literal): { amount: number; unit: Unit } | undefined =>
+  lit.kind === 'relative' ? { amount: lit.amount, unit: lit.unit } : undefined;
+
+/** A compiled rule bound to a store. */
+export class Evaluator {
+  constructor(
+    readonly compiled: CompiledSegment,
+    readonly store: ColumnarStore
+  ) {}
+
+  /** Membership of every customer at `now` (1 = member). */
+  all(now: number): Uint8Array {
+    const n = this.store.customerCount;
+    return this.nodeAll(this.compiled.root, now, null, n);
+  }
+
+  /** Indices of the members at `now`, ascending. */
+  members(now: number): number[] {
+    const m = this.all(now);
+    const out: number[] = [];
+    for (let i = 0; i < m.length; i++) if (m[i]) out.push(i);
+    return out;
+  }
+
+  one(c: number, now: number): boolean {
+    return this.nodeOne(this.compiled.root, c, now);
+  }
+
+  /** The earliest instant after `now` at which passing time alone may change c's answer. */
+  next(c: number, now: number): number {
+    return this.nodeNext(this.compiled.root, c, now);
+  }
+
+  private nodeAll(node: CNode, now: number, sel: Uint8Array | null, n: number): Uint8Array {
+    switch (node.kind) {
+      case 'condition': {
+        const out = new Uint8Array(n);
+        conditionAll(this.store.attributeColumn(node.key), node, resolve(node, now), n, out);
+        return out;
+      }
+      case 'event':
+        return this.eventAll(node, now, sel, n);
+      case 'segment':
+        return this.nodeAll(node.root, now, sel, n);
+      case 'not': {
+        const inner = this.nodeAll(node.child, now, sel, n);
+        for (let i = 0; i < n; i++) inner[i] ^= 1;
+        return inner;
+      }
+      case 'and': {
+        // Cheap children first; each later child only looks at customers still in the running.
+        const order = [...node.children].sort((a, b) => cost(a) - cost(b));
+        let cur: Uint8Array | null = sel;
+        let acc: Uint8Array | null = null;
+        for (const child of order) {
+          const r = this.nodeAll(child, now, cur, n);
+          if (acc === null) {
+            acc = r;
+            if (cur) for (let i = 0; i < n; i++) acc[i] &= cur[i];
+          } else {
+            for (let i = 0; i < n; i++) acc[i] &= r[i];
+          }
+          cur = acc;
+        }
+        return acc ?? new Uint8Array(n);
+      }
+      case 'or': {
+        const order = [...node.children].sort((a, b) => cost(a) - cost(b));
+        const acc = new Uint8Array(n);
+        // Customers still undecided: selected and not yet true.
+        const open = new Uint8Array(n);
+        if (sel) open.set(sel.subarray(0, n));
+        else open.fill(1);
+        for (const child of order) {
+          const r = this.nodeAll(child, now, open, n);
+          for (let i = 0; i < n; i++) {
+            const hit = r[i] & open[i];
+            acc[i] |= hit;
+            open[i] &= hit ^ 1;
+          }
+        }
+        return acc;
+      }
+    }
+  }
+
+  private eventAll(e: CEvent, now: number, sel: Uint8Array | null, n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    const t = this.store.eventTable(e.event);
+    if (!t) {
+      if (emptyFacts(e).result) out.fill(1);
+      return out;
+    }
+    const empty = emptyFacts(e).result ? 1 : 0;
+    const gLen = t.gLen;
+    const gStart = t.gStart;
+    const ts = t.slotTs;
+    const w = e.window;
+    // The plainest and most common shapes get a loop without per-customer allocation.
+    if (!e.where && !e.aggregate && (!w || w.kind === 'last')) {
+      const from = w ? subtract(now, w.amount, w.unit) : -Infinity;
+      const noFuture = t.last <= now;
+      const op = e.count.op;
+      const k = e.count.n;
+      for (let c = 0; c < n; c++) {
+        if (sel && !sel[c]) continue;
+        const len = gLen[c];
+        if (len === 0) {
+          out[c] = empty;
+          continue;
+        }
+        const s = gStart[c];
+        const end = s + len;
+        const hi = noFuture ? end : upperBound(ts, s, end, now);
+        if (op === 'at least') {
+          // Only the k-th newest event in the window matters.
+          out[c] = k === 0 ? 1 : hi - k >= s && ts[hi - k] > from ? 1 : 0;
+          continue;
+        }
+        out[c] = countOk(op, hi - upperBound(ts, s, hi, from), k) ? 1 : 0;
+      }
+      return out;
+    }
+    const match = e.where ? whereMatcher(t, e.where, now, true) : undefined;
+    for (let c = 0; c < n; c++) {
+      if (sel && !sel[c]) continue;
+      if (gLen[c] === 0) {
+        out[c] = empty;
+        continue;
+      }
+      out[c] = eventFacts(t, e, c, now, match).result ? 1 : 0;
+    }
+    return out;
+  }
+
+  private nodeOne(node: CNode, c: number, now: number): boolean {
+    switch (node.kind) {
+      case 'condition':
+        return testColumn(this.store.attributeColumn(node.key), node, resolve(node, now), c);
+      case 'event':
+        return eventFacts(this.store.eventTable(node.event), node, c, now).result;
+      case 'segment':
+        return this.nodeOne(node.root, c, now);
+      case 'not':
+        return !this.nodeOne(node.child, c, now);
+      case 'and':
+        for (const ch of node.children) if (!this.nodeOne(ch, c, now)) return false;
+        return true;
+      case 'or':
+        for (const ch of node.children) if (this.nodeOne(ch, c, now)) return true;
+        return false;
+    }
+  }
+
+  private nodeNext(node: CNode, c: number, now: number): number {
+    switch (node.kind) {
+      case 'condition': {
+        if (node.type !== 'date') return Infinity;
+        const col = this.store.attributeColumn(node.key);
+        const x = col && col.type === 'date' && col.has(c) ? col.nums[c] : undefined;
+        return conditionNext(node, x, now);
+      }
+      case 'event':
+        return eventNext(
+          this.store.eventTable(node.event),
+          node,
+          c,
+          now,
+          this.nodeOne(node, c, now)
+        );
+      case 'segment':
+        return this.nodeNext(node.root, c, now);
+      case 'not':
+        return this.nodeNext(node.child, c, now);
+      case 'and':
+      case 'or': {
+        // AND that holds changes when any child changes; AND that fails needs every failing child to
+        // change, so not before the latest of their next instants. OR is the mirror image.
+        const value = this.nodeOne(node, c, now);
+        const anyChild = node.kind === 'and' ? value : !value;
+        let next = anyChild ? Infinity : -Infinity;
+        for (const ch of node.children) {
+          if (anyChild) next = Math.min(next, this.nodeNext(ch, c, now));
+          else if (this.nodeOne(ch, c, now) === value)
+            next = Math.max(next, this.nodeNext(ch, c, now));
+        }
+        return next === -Infinity ? Infinity : next;
+      }
+    }
+  }
+}
+
+/** Rough relative cost of evaluating a node over everyone, to order AND/OR children. */
+function cost(node: CNode): number {
+  switch (node.kind) {
+    case 'condition':
+      return 1;
+    case 'event':
+      return node.where || node.aggregate ? 20 : 5;
+    case 'segment':
+      return cost(node.root);
+    case 'not':
+      return cost(node.child);
+    default:
+      return node.children.reduce((s, c) => s + cost(c), 0);
+  }
+}
+
+/** Members of a compiled rule at `now`: customer indices, ascending. */
+export function evaluate(compiled: CompiledSegment, store: ColumnarStore, now: number): number[] {
+  return new Evaluator(compiled, store).members(now);
+}

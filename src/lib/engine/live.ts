@@ -1,0 +1,245 @@
+// Live segments: membership per customer kept true as data arrives (re-evaluating only touched
+// customers, only for segments that read what changed) and as time passes (a timer queue of the exact
+// instants answers can flip), each change an enter/leave record stamped with its instant.
+import { eventKey } from './store';
+import type { CNode, CompiledSegment } from './compile';
+import { Evaluator } from './evaluate';
+import { TimerQueue } from './schedule';
+import type { ColumnarStore } from './store';
+
+export interface MembershipChange {
+  /** The id the segment was registered under. */
+  readonly segment: string;
+  /** Customer index in the store, and the customer's external id. */
+  readonly customer: number;
+  readonly id: string;
+  readonly kind: 'enter' | 'leave';
+  /** Epoch ms when the change happened (`now` of the update, or the exact flip instant). */
+  readonly at: number;
+}
+
+/** What a change to the store touched, so segments that do not read it are skipped. */
+export interface ChangeScope {
+  readonly events?: readonly string[];
+  readonly attributes?: readonly string[];
+}
+
+interface LiveSegment {
+  readonly id: string;
+  readonly slot: number;
+  readonly evaluator: Evaluator;
+  readonly events: ReadonlySet<string>;
+  readonly attributes: ReadonlySet<string>;
+  readonly timeless: boolean;
+  member: Uint8Array;
+  nextAt: Float64Array;
+  count: number;
+  /** Customers [0, evaluated) have an answer; newer ones are evaluated on their first update. */
+  evaluated: number;
+}
+
+function dependencies(node: CNode, events: Set<string>, attributes: Set<string>): boolean {
+  switch (node.kind) {
+    case 'condition':
+      attributes.add(node.key);
+      return (
+        node.type !== 'date' ||
+        (node.op !== 'within last' && !node.values.some((v) => v.kind === 'relative'))
+      );
+    case 'event':
+      events.add(node.event);
+      return false;
+    case 'segment':
+      return dependencies(node.root, events, attributes);
+    case 'not':
+      return dependencies(node.child, events, attributes);
+    default: {
+      let timeless = true;
+      for (const c of node.children) timeless = dependencies(c, events, attributes) && timeless;
+      return timeless;
+    }
+  }
+}
+
+export class SegmentEngine {
+  private readonly live = new Map<string, LiveSegment>();
+  private readonly slots: (LiveSegment | undefined)[] = [];
+  private readonly queue = new TimerQueue();
+  private readonly popped: [number, number, number] = [0, 0, 0];
+
+  constructor(readonly store: ColumnarStore) {}
+
+  /**
+   * Adds or replaces a live segment and evaluates everyone at `now`. When it replaces one, the
+   * returned changes are the difference between the old and the new membership.
+   */
+  set(
+    id: string,
+    compiled: CompiledSegment,
+    now: number
+  ): { members: number; changes: MembershipChange[] } {
+    const previous = this.live.get(id);
+    const evaluator = new Evaluator(compiled, this.store);
+    const events = new Set<string>();
+    const attributes = new Set<string>();
+    const timeless = dependencies(compiled.root, events, attributes);
+    const slot = previous ? previous.slot : this.slots.length;
+    const member = evaluator.all(now);
+    const n = this.store.customerCount;
+    const seg: LiveSegment = {
+      id,
+      slot,
+      evaluator,
+      events,
+      attributes,
+      timeless,
+      member: grown(member, n),
+      nextAt: new Float64Array(Math.max(n, 16)).fill(Infinity),
+      count: 0,
+      evaluated: n
+    };
+    let count = 0;
+    for (let c = 0; c < n; c++) count += member[c];
+    seg.count = count;
+    const changes: MembershipChange[] = [];
+    if (previous) {
+      for (let c = 0; c < n; c++) {
+        const was = c < previous.member.length ? previous.member[c] : 0;
+        if (was !== member[c]) changes.push(this.change(seg, c, member[c] === 1, now));
+      }
+    }
+    this.live.set(id, seg);
+    this.slots[slot] = seg;
+    if (!timeless) for (let c = 0; c < n; c++) this.schedule(seg, c, now);
+    return { members: count, changes };
+  }
+
+  remove(id: string): void {
+    const seg = this.live.get(id);
+    if (!seg) return;
+    this.live.delete(id);
+    this.slots[seg.slot] = undefined;
+  }
+
+  has(id: string): boolean {
+    return this.live.has(id);
+  }
+
+  count(id: string): number {
+    return this.live.get(id)?.count ?? 0;
+  }
+
+  isMember(id: string, customer: number): boolean {
+    const seg = this.live.get(id);
+    return seg !== undefined && customer < seg.member.length && seg.member[customer] === 1;
+  }
+
+  /** Member customer indices, ascending. */
+  members(id: string): number[] {
+    const seg = this.live.get(id);
+    const out: number[] = [];
+    if (!seg) return out;
+    const n = Math.min(seg.member.length, this.store.customerCount);
+    for (let c = 0; c < n; c++) if (seg.member[c]) out.push(c);
+    return out;
+  }
+
+  /** The earliest instant at which passing time may change some membership (Infinity if none). */
+  nextDue(): number {
+    return this.queue.peekTime();
+  }
+
+  /**
+   * After the store changed for `touched` customers: first applies the time flips due up to `now`,
+   * then re-evaluates the touched customers for every live segment that reads what changed.
+   */
+  update(touched: readonly number[], now: number, scope?: ChangeScope): MembershipChange[] {
+    const changes = this.advanceTo(now);
+    const events = scope?.events?.map(eventKey);
+    for (const seg of this.slots) {
+      if (!seg) continue;
+      this.ensureSize(seg);
+      // Segments that do not read what changed only need to see customers created just now.
+      const relevant = !scope || reads(seg, events, scope.attributes);
+      const known = seg.evaluated;
+      seg.evaluated = this.store.customerCount;
+      for (const c of touched) {
+        if (!relevant && c < known) continue;
+        const v = seg.evaluator.one(c, now);
+        if ((seg.member[c] === 1) !== v) {
+          seg.member[c] = v ? 1 : 0;
+          seg.count += v ? 1 : -1;
+          changes.push(this.change(seg, c, v, now));
+        }
+        if (!seg.timeless) this.schedule(seg, c, now);
+      }
+    }
+    return changes;
+  }
+
+  /** Applies, in time order, every flip that passing time causes up to and including `now`. */
+  advanceTo(now: number): MembershipChange[] {
+    const changes: MembershipChange[] = [];
+    const out = this.popped;
+    while (this.queue.peekTime() <= now) {
+      this.queue.pop(out);
+      const [t, slot, c] = out;
+      const seg = this.slots[slot];
+      if (!seg || seg.nextAt[c] !== t) continue;
+      seg.nextAt[c] = Infinity;
+      const v = seg.evaluator.one(c, t);
+      if ((seg.member[c] === 1) !== v) {
+        seg.member[c] = v ? 1 : 0;
+        seg.count += v ? 1 : -1;
+        changes.push(this.change(seg, c, v, t));
+      }
+      this.schedule(seg, c, t);
+    }
+    return changes;
+  }
+
+  private schedule(seg: LiveSegment, c: number, now: number): void {
+    const t = seg.evaluator.next(c, now);
+    if (seg.nextAt[c] === t) return;
+    seg.nextAt[c] = t;
+    if (t !== Infinity) this.queue.push(t, seg.slot, c);
+  }
+
+  private ensureSize(seg: LiveSegment): void {
+    const n = this.store.customerCount;
+    if (seg.member.length < n || seg.nextAt.length < n) {
+      const size = Math.max(n, seg.member.length * 2, seg.nextAt.length);
+      seg.member = grown(seg.member, size);
+      const next = new Float64Array(size).fill(Infinity);
+      next.set(seg.nextAt);
+      seg.nextAt = next;
+    }
+  }
+
+  private change(seg: LiveSegment, c: number, enter: boolean, at: number): MembershipChange {
+    return {
+      segment: seg.id,
+      customer: c,
+      id: this.store.idOf(c),
+      kind: enter ? 'enter' : 'leave',
+      at
+    };
+  }
+}
+
+function reads(
+  seg: LiveSegment,
+  events: readonly string[] | undefined,
+  attributes: readonly string[] | undefined
+): boolean {
+  if (events?.some((e) => seg.events.has(e))) return true;
+  if (attributes?.some((a) => seg.attributes.has(a))) return true;
+  return false;
+}
+
+function grown(a: Uint8Array, n: number): Uint8Array {
+  if (a.length >= n && a.length > 0) return a;
+  const b = new Uint8Array(Math.max(n, 16));
+  b.set(a);
+  return b;
+}
