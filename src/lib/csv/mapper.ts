@@ -50,11 +50,11 @@ export interface EventMapper {
   mapEventRows(rows: readonly (readonly string[])[], firstRowNumber: number): MappedEvents;
 }
 
-/** E.164 (`+919812345678`) for a phone as written, or null when it is not a valid number. */
+/** E.164 (`+919812345678`) for a phone as written, or null when it cannot be a phone number. */
 export const toE164 = (phone: string, defaultCountry?: CountryCode): string | null => {
   try {
     const parsed = parsePhoneNumberFromString(phone, defaultCountry ? { defaultCountry } : {});
-    return parsed && parsed.isValid() ? parsed.number : null;
+    return parsed && parsed.isPossible() ? parsed.number : null;
   } catch {
     return null;
   }

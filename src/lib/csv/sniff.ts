@@ -144,25 +144,32 @@ const countPerRecord = (text: string, maxRecords: number): number[][] => {
 
 /**
  * The delimiter whose count per record is most consistent with the header's (quote-aware), preferring
- * more columns; `consistency` is the share of records agreeing with the header (1 for one column).
+ * more columns. `consistency`: share of records with the header's count; `coverage`: share of records
+ * with the delimiter at all (ragged rows lower the first, prose lowers both).
  */
 export const detectDelimiter = (
   text: string,
   dropLast = false
-): { readonly delimiter: CsvDelimiter; readonly columns: number; readonly consistency: number } => {
+): {
+  readonly delimiter: CsvDelimiter;
+  readonly columns: number;
+  readonly consistency: number;
+  readonly coverage: number;
+} => {
   const records = countPerRecord(text, 50);
   if (dropLast && records.length > 2) records.pop();
-  let best = { delimiter: ',' as CsvDelimiter, columns: 1, consistency: 1 };
+  let best = { delimiter: ',' as CsvDelimiter, columns: 1, consistency: 1, coverage: 1 };
   let bestScore = -1;
   CANDIDATES.forEach((delimiter, k) => {
     const header = records[0]?.[k] ?? 0;
     if (header === 0) return;
     const agree = records.filter((r) => r[k] === header).length;
     const consistency = agree / records.length;
+    const coverage = records.filter((r) => r[k] > 0).length / records.length;
     const score = consistency * 1000 + header;
     if (score > bestScore) {
       bestScore = score;
-      best = { delimiter, columns: header + 1, consistency };
+      best = { delimiter, columns: header + 1, consistency, coverage };
     }
   });
   return best;
@@ -210,7 +217,7 @@ export const sniff = (bytes: Uint8Array, options: SniffOptions = {}): Result<Sni
   if (binary) return fail(issue('binary-file', csvMessages.binaryFile(binary)));
   if (text.trim() === '' && !truncated) return fail(issue('empty-file', csvMessages.emptyFile()));
 
-  const { delimiter, columns, consistency } = detectDelimiter(text, truncated);
+  const { delimiter, columns, coverage } = detectDelimiter(text, truncated);
   const newline = detectNewline(text);
   const records = parseCsvText(text, { delimiter, newline, ignoreLastRow: truncated }).filter(
     (row) => !isBlankRow(row)
@@ -219,7 +226,7 @@ export const sniff = (bytes: Uint8Array, options: SniffOptions = {}): Result<Sni
   const firstHeader = headers[0]?.trim() ?? '';
   const shapeless =
     headers.length === 0 ||
-    consistency < 0.6 ||
+    coverage < 0.6 ||
     headers.some((h) => h.length > 128) ||
     (columns === 1 && (firstHeader.length === 0 || firstHeader.length > 64));
   if (shapeless) return fail(issue('no-structure', csvMessages.noStructure()));
