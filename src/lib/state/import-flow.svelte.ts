@@ -21,7 +21,9 @@ export class ImportFlow {
   failure = $state<readonly Issue[]>([]);
 
   readonly planIssues = $derived(
-    this.setup ? validatePlan(this.setup.plan).filter((i) => i.severity === 'error') : []
+    this.setup && this.setup.kind !== 'orders'
+      ? validatePlan(this.setup.plan).filter((i) => i.severity === 'error')
+      : []
   );
 
   async choose(file: File, kind?: ImportKind): Promise<void> {
@@ -49,7 +51,12 @@ export class ImportFlow {
   }
 
   edit(edit: PlanEdit): void {
-    if (this.setup) this.setup = { ...this.setup, plan: editPlan(this.setup.plan, edit) };
+    if (this.setup && this.setup.kind !== 'orders')
+      this.setup = { ...this.setup, plan: editPlan(this.setup.plan, edit) };
+  }
+
+  keyOrdersBy(keyBy: 'email' | 'customerId'): void {
+    if (this.setup?.kind === 'orders') this.setup = { ...this.setup, keyBy };
   }
 
   setCountry(defaultCountry: string): void {
@@ -68,7 +75,9 @@ export class ImportFlow {
         file,
         file.name,
         $state.snapshot(setup) as ImportSetup,
-        callback((p: ImportProgress) => (this.progress = p))
+        callback((p: ImportProgress) => {
+          this.progress = p;
+        })
       );
       if (result.ok) {
         this.result = result.value;

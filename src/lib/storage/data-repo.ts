@@ -146,6 +146,13 @@ export class DataRepo {
     });
   }
 
+  /** Records an import's final counts (known once its data is in memory). */
+  async finishCommitted(record: ImportRecord, counts: ImportRecord['counts']): Promise<ImportRecord> {
+    const final: ImportRecord = { ...record, counts };
+    await this.db.imports.put(final);
+    return final;
+  }
+
   /** Ends an import without its data: its chunks are deleted and the record says why. */
   async abandonImport(
     record: ImportRecord,

@@ -5,20 +5,29 @@ import type { FieldDef, Value } from '$lib/engine/schema';
 import type { ImportKind, ImportRecord } from '$lib/storage/db';
 import type { ImportPlan } from '$lib/csv/columns';
 import type { CsvDelimiter, CsvEncoding } from '$lib/csv/sniff';
+import type { OrdersLayout } from '$lib/csv/orders';
 import type { CustomerPage, CustomerQuery } from './browse';
 
 export type { CustomerPage, CustomerQuery, ImportPlan };
 
-/** Everything an import needs to know about a file; the mapping step edits `plan` and `defaultCountry`. */
-export interface ImportSetup {
-  /** `orders`: a store's orders export, turned into one `Purchased` event per order. */
-  readonly kind: ImportKind;
+interface SetupBase {
   readonly encoding: CsvEncoding;
   readonly delimiter: CsvDelimiter;
-  readonly plan: ImportPlan;
   /** ISO 3166 alpha-2 country for phone numbers written without a country code. */
   readonly defaultCountry: string;
 }
+
+/**
+ * Everything an import needs to know about a file. The mapping step edits the column plan (customers,
+ * events) or the key of an orders export, which becomes one `Purchased` event per order.
+ */
+export type ImportSetup =
+  | (SetupBase & { readonly kind: 'customers' | 'events'; readonly plan: ImportPlan })
+  | (SetupBase & {
+      readonly kind: 'orders';
+      readonly orders: OrdersLayout;
+      readonly keyBy: 'email' | 'customerId';
+    });
 
 export interface StorageInfo {
   /** Bytes used and available to this origin (navigator.storage.estimate()); null where unsupported. */

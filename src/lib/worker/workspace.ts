@@ -21,13 +21,33 @@ export class Workspace {
   /** Bumped on every change, so caches (sort orders, search text) know when to rebuild. */
   version = 0;
   lastSeq = 0;
+  /** Imports already in memory (or being applied by this worker): a sync must not replay them. */
+  readonly #applied = new Set<string>();
+  #loading: Promise<number> = Promise.resolve(0);
   #emails: Map<string, string> | null = null;
 
   constructor(private readonly repo: DataRepo) {}
 
-  /** Replays every committed import after `lastSeq`, in commit order. */
-  async loadCommitted(): Promise<number> {
-    const imports = await this.repo.committedImports(this.lastSeq);
+  /** Replays every committed import not yet in memory, in commit order; calls are serialised. */
+  loadCommitted(): Promise<number> {
+    this.#loading = this.#loading.catch(() => 0).then(() => this.#load());
+    return this.#loading;
+  }
+
+  /** An import of this worker is about to commit: a concurrent sync must leave it to `apply`. */
+  claim(importId: string): void {
+    this.#applied.add(importId);
+  }
+
+  release(importId: string): void {
+    this.#applied.delete(importId);
+  }
+
+  async #load(): Promise<number> {
+    const imports = (await this.repo.committedImports(this.lastSeq)).filter(
+      (r) => !this.#applied.has(r.id)
+    );
+    for (const record of imports) this.#applied.add(record.id);
     for (const record of imports) {
       await this.repo.forEachChunk(
         record,
@@ -95,6 +115,7 @@ export class Workspace {
     this.store = new ColumnarStore();
     this.fingerprints = new Set();
     this.lastSeq = 0;
+    this.#applied.clear();
     this.#changed();
   }
 

@@ -1,0 +1,205 @@
+// The worker's implementation of WorkerApi: composes storage, the workspace (in-memory store), the
+// importer and browsing. Runs in the data worker; Node tests can run it over fake-indexeddb.
+import { fail, issue, ok, type Result } from '$lib/engine/result';
+import { openDb, type ImportRecord, type SegmentsDb } from '$lib/storage/db';
+import { DataRepo } from '$lib/storage/data-repo';
+import { sampleStore, toCsvLine, CUSTOMER_HEADER, EVENT_HEADER } from '$lib/sample/generate';
+import type {
+  DataSummary,
+  ImportProgress,
+  ProgressCallback,
+  Settings,
+  StorageInfo,
+  WorkerApi
+} from './api';
+import { Browser } from './browse';
+import { Importer, importLockName } from './importer';
+import { Workspace } from './workspace';
+
+const SETTINGS_KEY = 'settings';
+const DEFAULT_SETTINGS: Settings = { defaultCountry: 'IN' };
+
+async function estimateStorage(): Promise<StorageInfo> {
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  if (!storage?.estimate) return { usage: null, quota: null, persisted: false };
+  const [estimate, persisted] = await Promise.all([
+    storage.estimate(),
+    storage.persisted?.().catch(() => false) ?? Promise.resolve(false)
+  ]);
+  return { usage: estimate.usage ?? null, quota: estimate.quota ?? null, persisted };
+}
+
+/** Whether some tab (this one included) still runs the import: it holds the import's Web Lock. */
+async function importIsLive(id: string): Promise<boolean> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks) return false;
+  const { held = [] } = await locks.query();
+  return held.some((lock) => lock.name === importLockName(id));
+}
+
+export function createDataService(db: SegmentsDb = openDb()): WorkerApi {
+  const repo = new DataRepo(db);
+  const workspace = new Workspace(repo);
+  const importer = new Importer(repo, workspace, { estimate: estimateStorage });
+  const browser = new Browser(workspace);
+  let discardedImports = 0;
+  let ready: Promise<void> | undefined;
+
+  const ensureReady = (): Promise<void> =>
+    (ready ??= (async () => {
+      discardedImports = await repo.abandonInterrupted(importIsLive);
+      await workspace.loadCommitted();
+      const schema = workspace.schemaRecords();
+      await repo.saveSchema(schema.attributes, schema.eventTypes);
+    })());
+
+  const summary = async (): Promise<DataSummary> => {
+    await ensureReady();
+    const store = workspace.store;
+    return {
+      customers: store.customerCount,
+      events: store.totalEvents,
+      attributes: store.attributes().length,
+      eventTypes: store.eventTypes().length,
+      imports: (await repo.committedImports()).length,
+      discardedImports,
+      storage: await estimateStorage()
+    };
+  };
+
+  const api: WorkerApi = {
+    async init() {
+      try {
+        await ensureReady();
+        return ok(await summary());
+      } catch (error) {
+        ready = undefined;
+        return fail(
+          issue(
+            'open-failed',
+            `The local database could not be opened: ${error instanceof Error ? error.message : String(error)}`
+          )
+        );
+      }
+    },
+
+    summary,
+
+    async sync() {
+      await ensureReady();
+      await workspace.loadCommitted();
+      return summary();
+    },
+
+    async inspectFile(file, fileName, options) {
+      await ensureReady();
+      return importer.inspect(file, fileName, options);
+    },
+
+    async importFile(file, fileName, setup, onProgress) {
+      await ensureReady();
+      return importer.run(file, fileName, setup, onProgress);
+    },
+
+    async cancelImport() {
+      importer.cancel();
+    },
+
+    async loadSampleData(onProgress) {
+      await ensureReady();
+      const now = Date.now();
+      const store = sampleStore(now);
+      const customers = csvBlob(CUSTOMER_HEADER, store.customerRows());
+      const events = csvBlob(EVENT_HEADER, store.eventRows());
+      const total = customers.size + events.size;
+      const records: ImportRecord[] = [];
+      for (const [file, name, offset] of [
+        [customers, 'sample-customers.csv', 0],
+        [events, 'sample-events.csv', customers.size]
+      ] as const) {
+        const inspected = await importer.inspect(file, name, {});
+        if (!inspected.ok) return inspected;
+        const { setup } = inspected.value;
+        const result = await importer.run(file, name, setup, (p: ImportProgress) =>
+          onProgress({ ...p, bytesDone: offset + p.bytesDone, totalBytes: total })
+        );
+        if (!result.ok) return result;
+        records.push(result.value);
+      }
+      return ok(records);
+    },
+
+    async importReportCsv(importId) {
+      const record = await repo.getImport(importId);
+      if (!record) return fail(issue('unknown-import', 'That import no longer exists.'));
+      return ok(importer.reportCsv(record.rejectedRows));
+    },
+
+    async customers(query) {
+      await ensureReady();
+      return browser.page(query);
+    },
+
+    async customer(id) {
+      await ensureReady();
+      const store = workspace.store;
+      const i = store.indexOf(id);
+      if (i < 0) return notFound(id);
+      return ok({
+        id,
+        attributes: browser.columns().map((def) => ({ def, value: store.value(i, def.key) })),
+        eventCount: store.eventCount(i)
+      });
+    },
+
+    async timeline(id, offset, limit) {
+      await ensureReady();
+      const store = workspace.store;
+      const i = store.indexOf(id);
+      if (i < 0) return notFound(id);
+      return ok({
+        total: store.eventCount(i),
+        events: store.events(i, Math.max(0, offset), Math.min(500, Math.max(0, limit)))
+      });
+    },
+
+    async eventTypes() {
+      await ensureReady();
+      return [...workspace.store.eventTypes()].sort((a, b) => b.count - a.count);
+    },
+
+    async attributes() {
+      await ensureReady();
+      return browser.columns().map((def) => ({
+        def,
+        present: workspace.store.attributes().find((a) => a.def.key === def.key)?.present ?? 0
+      }));
+    },
+
+    async settings() {
+      const stored = (await db.meta.get(SETTINGS_KEY))?.value as Partial<Settings> | undefined;
+      return { ...DEFAULT_SETTINGS, ...stored };
+    },
+
+    async saveSettings(settings) {
+      await db.meta.put({ key: SETTINGS_KEY, value: settings });
+    },
+
+    async deleteAllData() {
+      importer.cancel();
+      await repo.clearAll();
+      workspace.reset();
+    }
+  };
+  return api;
+}
+
+const notFound = <T>(id: string): Result<T> =>
+  fail(issue('unknown-customer', `There is no customer with the id “${id}” on this device.`));
+
+/** The generator's rows as a CSV file in memory (the sample store is a few MB). */
+function csvBlob(header: readonly string[], rows: Iterable<string[]>): Blob {
+  const lines = [toCsvLine(header)];
+  for (const row of rows) lines.push(toCsvLine(row));
+  return new Blob([lines.join('\n') + '\n'], { type: 'text/csv' });
+}

@@ -1,0 +1,460 @@
+// The import pipeline, run in the worker: sniff and plan a file, then stream it through PapaParse,
+// map rows to typed batches, drop duplicate events, write chunks to IndexedDB, and commit. Batches are
+// staged and applied to memory only after the commit, so neither storage nor memory ever holds half an
+// import; cancelling or failing deletes what was written.
+import type { CountryCode } from 'libphonenumber-js';
+import { planColumns, type ImportPlan } from '$lib/csv/columns';
+import { createCustomerMapper, createEventMapper } from '$lib/csv/mapper';
+import { createOrdersTransform, detectOrdersExport } from '$lib/csv/orders';
+import { rejectedRowsToCsv, type RejectedRow } from '$lib/csv/report';
+import { SNIFF_BYTES, sniff } from '$lib/csv/sniff';
+import { parseCsv } from '$lib/csv/stream';
+import { fail, issue, ok, type Issue, type Result } from '$lib/engine/result';
+import { EMAIL_KEY, type CustomerBatch, type EventBatch } from '$lib/engine/schema';
+import type { ImportCounts, ImportKind, ImportRecord } from '$lib/storage/db';
+import {
+  encodeCustomerChunk,
+  encodeEventChunk,
+  isQuotaError,
+  type DataRepo
+} from '$lib/storage/data-repo';
+import type {
+  FileInspection,
+  ImportSetup,
+  InspectOptions,
+  ProgressCallback,
+  StorageInfo
+} from './api';
+import type { Workspace } from './workspace';
+
+/** Rows per parse chunk and per stored chunk: large enough for fast IndexedDB writes. */
+const CHUNK_ROWS = 20_000;
+/** Rejected rows kept with an import; counts.rejected has the true total. */
+export const MAX_REPORTED_ROWS = 50_000;
+const PROGRESS_INTERVAL_MS = 100;
+
+const ZERO_COUNTS: ImportCounts = {
+  rows: 0,
+  inserted: 0,
+  updated: 0,
+  rejected: 0,
+  duplicates: 0,
+  createdCustomers: 0,
+  events: 0
+};
+
+export interface StorageProbe {
+  estimate(): Promise<StorageInfo>;
+}
+
+/** Runs `fn` while holding a Web Lock (so other tabs can tell this import is alive). */
+async function holdingLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  return locks ? locks.request(name, fn) : fn();
+}
+
+export const importLockName = (id: string): string => `segments-import:${id}`;
+
+export class Importer {
+  #controller: AbortController | null = null;
+
+  constructor(
+    private readonly repo: DataRepo,
+    private readonly workspace: Workspace,
+    private readonly storage: StorageProbe
+  ) {}
+
+  get running(): boolean {
+    return this.#controller !== null;
+  }
+
+  async inspect(
+    file: Blob,
+    fileName: string,
+    options: InspectOptions
+  ): Promise<Result<FileInspection>> {
+    const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
+    const sniffed = sniff(head, { totalBytes: file.size });
+    if (!sniffed.ok) return sniffed;
+    const tooBig = await this.#quotaProblem(file.size);
+    if (tooBig) return fail(tooBig);
+    const { headers, sampleRows, encoding, delimiter, decimalComma } = sniffed.value;
+    const orders = detectOrdersExport(headers);
+    const kind: ImportKind = options.kind ?? (orders ? 'orders' : guessKind(headers));
+    const base = { encoding, delimiter, defaultCountry: options.defaultCountry ?? 'IN' };
+    const sample = sampleRows.slice(0, 5);
+    if (kind === 'orders') {
+      if (!orders)
+        return fail(
+          issue(
+            'not-orders',
+            'This file does not look like an orders export: it needs an order number, a total, an order date, and a customer email or id.'
+          )
+        );
+      const keyBy = orders.customerId >= 0 ? 'customerId' : 'email';
+      return ok({
+        fileName,
+        fileSize: file.size,
+        setup: { ...base, kind, orders, keyBy },
+        sample,
+        warnings: []
+      });
+    }
+    const aligned = this.#alignWithSchema(planColumns(headers, sampleRows, kind, { decimalComma }));
+    return ok({
+      fileName,
+      fileSize: file.size,
+      setup: { ...base, kind, plan: aligned.plan },
+      sample,
+      warnings: aligned.warnings
+    });
+  }
+
+  async run(
+    file: Blob,
+    fileName: string,
+    setup: ImportSetup,
+    onProgress: ProgressCallback
+  ): Promise<Result<ImportRecord>> {
+    if (this.#controller)
+      return fail(issue('import-running', 'Another import is running: wait for it or cancel it.'));
+    const tooBig = await this.#quotaProblem(file.size);
+    if (tooBig) return fail(tooBig);
+    const controller = new AbortController();
+    this.#controller = controller;
+    const record: ImportRecord = {
+      id: crypto.randomUUID(),
+      fileName,
+      fileSize: file.size,
+      kind: setup.kind,
+      startedAt: Date.now(),
+      status: 'running',
+      counts: ZERO_COUNTS,
+      rejectedRows: []
+    };
+    try {
+      return await holdingLock(importLockName(record.id), () =>
+        this.#run(file, setup, record, controller.signal, onProgress)
+      );
+    } finally {
+      this.#controller = null;
+    }
+  }
+
+  cancel(): void {
+    this.#controller?.abort();
+  }
+
+  reportCsv(rows: readonly RejectedRow[]): string {
+    return rejectedRowsToCsv(rows);
+  }
+
+  async #run(
+    file: Blob,
+    setup: ImportSetup,
+    record: ImportRecord,
+    signal: AbortSignal,
+    onProgress: ProgressCallback
+  ): Promise<Result<ImportRecord>> {
+    const staged = new Staging(this.workspace, setup.kind);
+    const mapRows = this.#rowMapper(setup, staged);
+    if (!mapRows.ok) return mapRows;
+    const started = performance.now();
+    let bytesDone = 0;
+    let lastReport = 0;
+    const report = (phase: 'reading' | 'saving' | 'finishing', force = false) => {
+      const now = performance.now();
+      if (!force && now - lastReport < PROGRESS_INTERVAL_MS) return;
+      lastReport = now;
+      const seconds = (now - started) / 1000;
+      const fraction = file.size > 0 ? bytesDone / file.size : 0;
+      onProgress({
+        phase,
+        rowsDone: staged.rows,
+        bytesDone,
+        totalBytes: file.size,
+        rowsPerSecond: seconds > 0 ? staged.rows / seconds : 0,
+        etaSeconds: fraction > 0.02 && seconds > 0.5 ? (seconds * (1 - fraction)) / fraction : null
+      });
+    };
+
+    let seq = 0;
+    let writing: Promise<void> = Promise.resolve();
+    const write = (task: () => Promise<void>) => {
+      // One write in flight while the next chunk is parsed: parsing and storing overlap.
+      const previous = writing;
+      writing = previous.then(task);
+      return previous;
+    };
+
+    try {
+      await this.repo.beginImport(record);
+      const parsed = await parseCsv(file, {
+        delimiter: setup.delimiter,
+        encoding: setup.encoding,
+        chunkRows: CHUNK_ROWS,
+        signal,
+        onProgress: (consumed) => {
+          bytesDone = consumed;
+        },
+        onRows: async (rows, firstRowNumber) => {
+          const { customers, events } = mapRows.value(rows, firstRowNumber);
+          if (customers && customers.ids.length > 0) {
+            const chunk = encodeCustomerChunk(record.id, seq++, customers);
+            await write(() => this.repo.writeCustomerChunk(chunk));
+          }
+          if (events && events.batch.customerIds.length > 0) {
+            const chunk = encodeEventChunk(record.id, seq++, events.batch, events.fingerprints);
+            await write(() => this.repo.writeEventChunk(chunk));
+          }
+          report('reading');
+        }
+      });
+      if (parsed.ok) {
+        const tail = mapRows.value([], Number.MAX_SAFE_INTEGER, true);
+        if (tail.customers && tail.customers.ids.length > 0) {
+          const chunk = encodeCustomerChunk(record.id, seq++, tail.customers);
+          await write(() => this.repo.writeCustomerChunk(chunk));
+        }
+        if (tail.events && tail.events.batch.customerIds.length > 0) {
+          const chunk = encodeEventChunk(record.id, seq++, tail.events.batch, tail.events.fingerprints);
+          await write(() => this.repo.writeEventChunk(chunk));
+        }
+      }
+      report('saving', true);
+      await writing;
+      if (signal.aborted || (!parsed.ok && parsed.issues.some((i) => i.code === 'cancelled'))) {
+        await this.repo.abandonImport(record, 'cancelled', 'Cancelled; nothing from this file was kept.');
+        return fail(issue('cancelled', 'The import was cancelled; nothing from it was kept.'));
+      }
+      if (!parsed.ok) {
+        await this.repo.abandonImport(record, 'failed', parsed.issues.map((i) => i.message).join(' '));
+        return parsed;
+      }
+      if (staged.rows === 0) {
+        await this.repo.abandonImport(record, 'failed', 'The file has no data rows.');
+        return fail(issue('header-only', 'The file has a header row but no data rows.'));
+      }
+      report('finishing', true);
+      this.workspace.claim(record.id);
+      const committed = await this.repo.commitImport({
+        ...record,
+        counts: { ...ZERO_COUNTS, rows: staged.rows, rejected: staged.rejectedRowCount, duplicates: staged.duplicates },
+        rejectedRows: staged.rejected
+      });
+      const applied = this.workspace.apply(committed, staged.customers, staged.events);
+      const counts: ImportCounts = {
+        rows: staged.rows,
+        rejected: staged.rejectedRowCount,
+        duplicates: staged.duplicates,
+        events: applied.events,
+        ...(setup.kind === 'customers'
+          ? { inserted: applied.inserted, updated: applied.updated, createdCustomers: 0 }
+          : {
+              inserted: 0,
+              updated: 0,
+              // Customers first seen in this file: those created with their email, and bare ids.
+              createdCustomers: applied.inserted + applied.createdCustomers
+            })
+      };
+      const final = await this.repo.finishCommitted(committed, counts);
+      const schema = this.workspace.schemaRecords();
+      await this.repo.saveSchema(schema.attributes, schema.eventTypes);
+      return ok(final);
+    } catch (error) {
+      this.workspace.release(record.id);
+      await writing.catch(() => undefined);
+      const quota = isQuotaError(error);
+      const message = quota
+        ? await this.#quotaMessage()
+        : `The import failed: ${error instanceof Error ? error.message : String(error)}`;
+      await this.repo.abandonImport(record, 'failed', message).catch(() => undefined);
+      return fail(issue(quota ? 'quota-exceeded' : 'import-failed', message));
+    }
+  }
+
+  /** Maps a chunk of rows to staged batches for the setup's kind (`flush` ends an orders file). */
+  #rowMapper(
+    setup: ImportSetup,
+    staged: Staging
+  ): Result<
+    (
+      rows: string[][],
+      firstRowNumber: number,
+      flush?: boolean
+    ) => {
+      customers?: CustomerBatch;
+      events?: { batch: EventBatch; fingerprints: Float64Array };
+    }
+  > {
+    const defaultCountry = setup.defaultCountry as CountryCode;
+    if (setup.kind === 'orders') {
+      const transform = createOrdersTransform(setup.orders, { keyBy: setup.keyBy });
+      return ok((rows, first, flush) => {
+        const mapped = flush ? transform.flush() : transform.push(rows, first);
+        staged.countRows(rows.length - mapped.blankRows, mapped.rejected, mapped.rejectedRows);
+        return staged.stageEvents(mapped.batch, mapped.fingerprints);
+      });
+    }
+    if (setup.kind === 'customers') {
+      const mapper = createCustomerMapper(setup.plan, { defaultCountry });
+      if (!mapper.ok) return mapper;
+      return ok((rows, first) => {
+        if (rows.length === 0) return {};
+        const mapped = mapper.value.mapCustomerRows(rows, first);
+        staged.countRows(rows.length - mapped.blankRows, mapped.rejected, mapped.rejectedRows);
+        return { customers: staged.stageCustomers(mapped.batch) };
+      });
+    }
+    const mapper = createEventMapper(setup.plan, { defaultCountry });
+    if (!mapper.ok) return mapper;
+    return ok((rows, first) => {
+      if (rows.length === 0) return {};
+      const mapped = mapper.value.mapEventRows(rows, first);
+      staged.countRows(rows.length - mapped.blankRows, mapped.rejected, mapped.rejectedRows);
+      return staged.stageEvents(mapped.batch, mapped.fingerprints);
+    });
+  }
+
+  /** Keeps stored types for known keys, so re-importing a file does not re-type a column by accident. */
+  #alignWithSchema(plan: ImportPlan): { plan: ImportPlan; warnings: Issue[] } {
+    if (plan.kind !== 'customers') return { plan, warnings: [] };
+    const stored = new Map(this.workspace.store.attributes().map((a) => [a.def.key, a.def.type]));
+    const warnings: Issue[] = [];
+    const columns = plan.columns.map((column) => {
+      const type = stored.get(column.key);
+      if (column.role !== 'attribute' || type === undefined || type === column.type) return column;
+      warnings.push(
+        issue(
+          'type-kept',
+          `“${column.header}” is stored as ${type}; it looks like ${column.type} in this file. It will be imported as ${type} unless you change it.`,
+          { severity: 'warning' }
+        )
+      );
+      return { ...column, type };
+    });
+    return { plan: { ...plan, columns }, warnings };
+  }
+
+  async #quotaProblem(bytes: number): Promise<Issue | undefined> {
+    const info = await this.storage.estimate();
+    if (info.quota === null || info.usage === null) return undefined;
+    const available = info.quota - info.usage;
+    if (bytes <= available) return undefined;
+    return issue(
+      'file-too-large',
+      `This file is ${formatMb(bytes)}, but this browser only lets Segments store ${formatMb(available)} more. Free some space (or split the file) and try again.`
+    );
+  }
+
+  async #quotaMessage(): Promise<string> {
+    const info = await this.storage.estimate().catch(() => null);
+    const available =
+      info && info.quota !== null && info.usage !== null
+        ? ` ${formatMb(Math.max(0, info.quota - info.usage))} is available.`
+        : '';
+    return `The device ran out of storage space. Nothing from this file was kept and your earlier data is intact.${available}`;
+  }
+}
+
+const formatMb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** Customers files have no event column; anything with an event name and a time is events. */
+function guessKind(headers: readonly string[]): 'customers' | 'events' {
+  const keys = headers.map((h) => h.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_'));
+  const hasEvent = keys.some((k) => ['event', 'event_name', 'event_type'].includes(k));
+  const hasTime = keys.some((k) => ['timestamp', 'occurred_at', 'event_time', 'time'].includes(k));
+  return hasEvent || (hasTime && keys.includes('name')) ? 'events' : 'customers';
+}
+
+/** What an import has read so far and will apply when committed. */
+class Staging {
+  rows = 0;
+  rejectedRowCount = 0;
+  duplicates = 0;
+  readonly rejected: RejectedRow[] = [];
+  readonly customers: CustomerBatch[] = [];
+  readonly events: { batch: EventBatch; fingerprints: Float64Array }[] = [];
+  readonly #seen = new Set<number>();
+  /** Emails of customers this import creates (events of unknown customers keyed by email). */
+  readonly #newEmails = new Set<string>();
+
+  constructor(
+    private readonly workspace: Workspace,
+    readonly kind: ImportKind
+  ) {}
+
+  countRows(rows: number, rejected: readonly RejectedRow[], rejectedRows: number): void {
+    this.rows += rows;
+    this.rejectedRowCount += rejectedRows;
+    for (const r of rejected) {
+      if (this.rejected.length >= MAX_REPORTED_ROWS) break;
+      this.rejected.push(r);
+    }
+  }
+
+  stageCustomers(batch: CustomerBatch): CustomerBatch {
+    if (batch.ids.length > 0) this.customers.push(batch);
+    return batch;
+  }
+
+  /**
+   * Drops duplicates, resolves email keys to customer ids (a key with `@` that is not a known id is an
+   * email), and stages what is left.
+   */
+  stageEvents(
+    batch: EventBatch,
+    fingerprints: readonly number[]
+  ): { customers?: CustomerBatch; events?: { batch: EventBatch; fingerprints: Float64Array } } {
+    const stored = this.workspace.fingerprints;
+    const keep: number[] = [];
+    const before = this.duplicates;
+    for (let i = 0; i < fingerprints.length; i++) {
+      const f = fingerprints[i];
+      if (stored.has(f) || this.#seen.has(f)) {
+        this.duplicates++;
+        continue;
+      }
+      this.#seen.add(f);
+      keep.push(i);
+    }
+    const store = this.workspace.store;
+    const isEmail = (key: string) => key.includes('@') && store.indexOf(key) === -1;
+    const byEmail = batch.customerIds.some(isEmail);
+    if (!byEmail && this.duplicates === before) {
+      // Nothing dropped and nothing to resolve: stage the batch as it is.
+      const staged = { batch, fingerprints: Float64Array.from(fingerprints) };
+      if (fingerprints.length > 0) this.events.push(staged);
+      return { events: fingerprints.length > 0 ? staged : undefined };
+    }
+    const newCustomers: string[] = [];
+    const customerIds = keep.map((i) => {
+      const key = batch.customerIds[i];
+      if (!isEmail(key)) return key;
+      const known = this.workspace.customerIdByEmail(key);
+      if (known !== undefined) return known;
+      if (!this.#newEmails.has(key)) {
+        this.#newEmails.add(key);
+        newCustomers.push(key);
+      }
+      return key;
+    });
+    const events: EventBatch = {
+      customerIds,
+      names: keep.map((i) => batch.names[i]),
+      timestamps: Float64Array.from(keep, (i) => batch.timestamps[i]),
+      properties: batch.properties.map((p) => ({ def: p.def, values: keep.map((i) => p.values[i]) }))
+    };
+    const staged = { batch: events, fingerprints: Float64Array.from(keep, (i) => fingerprints[i]) };
+    if (keep.length > 0) this.events.push(staged);
+    let customers: CustomerBatch | undefined;
+    if (newCustomers.length > 0) {
+      customers = {
+        ids: newCustomers,
+        columns: [{ def: { key: EMAIL_KEY, label: 'Email', type: 'string' }, values: newCustomers }]
+      };
+      this.customers.push(customers);
+    }
+    return { customers, events: keep.length > 0 ? staged : undefined };
+  }
+}
