@@ -22,7 +22,7 @@ export function requireChromium() {
   if (existsSync(path)) return path;
   console.error(
     `No Chromium found at ${path}.\n` +
-      'Install Debian\'s Chromium (sudo apt-get update && sudo apt-get install -y chromium),\n' +
+      "Install Debian's Chromium (sudo apt-get update && sudo apt-get install -y chromium),\n" +
       'or point CHROMIUM_PATH at a Chromium/Chrome binary.'
   );
   process.exit(1);

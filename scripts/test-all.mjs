@@ -14,7 +14,13 @@ mkdirSync('test-results', { recursive: true });
 let passed = 0;
 let failed = 0;
 
-const unitStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/unit.json']);
+const unitStatus = run('npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  '--outputFile.json=test-results/unit.json'
+]);
 if (existsSync('test-results/unit.json')) {
   const unit = JSON.parse(readFileSync('test-results/unit.json', 'utf8'));
   passed += unit.numPassedTests;

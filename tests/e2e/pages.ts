@@ -9,7 +9,10 @@ export class OverviewPage {
   }
 
   async loadSampleData(): Promise<void> {
-    await this.page.getByRole('button', { name: /Load sample data/ }).first().click();
+    await this.page
+      .getByRole('button', { name: /Load sample data/ })
+      .first()
+      .click();
     await expect(this.page.getByText(/^Sample data loaded/)).toBeVisible({ timeout: 60_000 });
     await expect(this.page.getByTestId('import-progress')).toBeHidden();
   }

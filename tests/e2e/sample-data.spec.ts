@@ -30,15 +30,23 @@ test('a first visit invites to load sample data, which can then be browsed', asy
   await customers.table().getByRole('link', { name: target }).click();
   await expect(page.getByTestId('customer-id')).toHaveText(target);
   await expect(page.getByRole('heading', { name: 'Attributes' })).toBeVisible();
-  const times = await page.getByTestId('timeline').locator('time').evaluateAll((nodes) =>
-    nodes.map((n) => Date.parse(n.getAttribute('datetime') ?? ''))
-  );
+  const times = await page
+    .getByTestId('timeline')
+    .locator('time')
+    .evaluateAll((nodes) => nodes.map((n) => Date.parse(n.getAttribute('datetime') ?? '')));
   expect(times.length).toBeGreaterThan(0);
   expect([...times].sort((a, b) => b - a)).toEqual(times);
 
   await page.getByRole('link', { name: 'Events', exact: true }).click();
   const events = page.getByTestId('event-types');
-  for (const name of ['Purchased', 'Viewed Product', 'Added to Cart', 'Opened Email', 'Clicked Link', 'Refunded']) {
+  for (const name of [
+    'Purchased',
+    'Viewed Product',
+    'Added to Cart',
+    'Opened Email',
+    'Clicked Link',
+    'Refunded'
+  ]) {
     await expect(events.getByRole('rowheader', { name, exact: true })).toBeVisible();
   }
 

@@ -56,7 +56,11 @@ export function decodeColumn(column: StoredColumn): BatchColumn {
   return { def: column.def, values };
 }
 
-export function encodeCustomerChunk(importId: string, seq: number, batch: CustomerBatch): CustomerChunk {
+export function encodeCustomerChunk(
+  importId: string,
+  seq: number,
+  batch: CustomerBatch
+): CustomerChunk {
   return { importId, seq, ids: [...batch.ids], columns: batch.columns.map(encodeColumn) };
 }
 
@@ -108,7 +112,7 @@ export function decodeEventChunk(chunk: EventChunk): EventBatch {
 
 /** A quota error, however the browser or Dexie wraps it. */
 export function isQuotaError(error: unknown): boolean {
-  for (let e = error; e && typeof e === 'object'; ) {
+  for (let e = error; e && typeof e === 'object';) {
     const { name, inner } = e as { name?: string; inner?: unknown };
     if (name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED') return true;
     e = inner;
@@ -139,7 +143,12 @@ export class DataRepo {
     return this.db.transaction('rw', this.db.imports, this.db.meta, async () => {
       const last = (await this.db.meta.get(COMMIT_SEQ_KEY))?.value;
       const seq = (typeof last === 'number' ? last : 0) + 1;
-      const committed: ImportRecord = { ...record, status: 'committed', seq, finishedAt: Date.now() };
+      const committed: ImportRecord = {
+        ...record,
+        status: 'committed',
+        seq,
+        finishedAt: Date.now()
+      };
       await this.db.meta.put({ key: COMMIT_SEQ_KEY, value: seq });
       await this.db.imports.put(committed);
       return committed;
@@ -147,7 +156,10 @@ export class DataRepo {
   }
 
   /** Records an import's final counts (known once its data is in memory). */
-  async finishCommitted(record: ImportRecord, counts: ImportRecord['counts']): Promise<ImportRecord> {
+  async finishCommitted(
+    record: ImportRecord,
+    counts: ImportRecord['counts']
+  ): Promise<ImportRecord> {
     const final: ImportRecord = { ...record, counts };
     await this.db.imports.put(final);
     return final;

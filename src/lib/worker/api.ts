@@ -118,7 +118,11 @@ export interface WorkerApi {
   /** Loads imports that another tab committed since this worker last looked. */
   sync(): Promise<DataSummary>;
 
-  inspectFile(file: Blob, fileName: string, options: InspectOptions): Promise<Result<FileInspection>>;
+  inspectFile(
+    file: Blob,
+    fileName: string,
+    options: InspectOptions
+  ): Promise<Result<FileInspection>>;
   /** Runs an import; all-or-nothing at the storage level. Resolves with the import's record and report. */
   importFile(
     file: Blob,

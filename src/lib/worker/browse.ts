@@ -38,7 +38,9 @@ export class Browser {
   #order: Int32Array | null = null;
 
   /** `source.version` changes whenever the data does; caches are dropped then. */
-  constructor(private readonly source: { readonly store: ColumnarStore; readonly version: number }) {}
+  constructor(
+    private readonly source: { readonly store: ColumnarStore; readonly version: number }
+  ) {}
 
   private get store(): ColumnarStore {
     if (this.source.version !== this.#version) {

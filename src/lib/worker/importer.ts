@@ -217,18 +217,31 @@ export class Importer {
           await write(() => this.repo.writeCustomerChunk(chunk));
         }
         if (tail.events && tail.events.batch.customerIds.length > 0) {
-          const chunk = encodeEventChunk(record.id, seq++, tail.events.batch, tail.events.fingerprints);
+          const chunk = encodeEventChunk(
+            record.id,
+            seq++,
+            tail.events.batch,
+            tail.events.fingerprints
+          );
           await write(() => this.repo.writeEventChunk(chunk));
         }
       }
       report('saving', true);
       await writing;
       if (signal.aborted || (!parsed.ok && parsed.issues.some((i) => i.code === 'cancelled'))) {
-        await this.repo.abandonImport(record, 'cancelled', 'Cancelled; nothing from this file was kept.');
+        await this.repo.abandonImport(
+          record,
+          'cancelled',
+          'Cancelled; nothing from this file was kept.'
+        );
         return fail(issue('cancelled', 'The import was cancelled; nothing from it was kept.'));
       }
       if (!parsed.ok) {
-        await this.repo.abandonImport(record, 'failed', parsed.issues.map((i) => i.message).join(' '));
+        await this.repo.abandonImport(
+          record,
+          'failed',
+          parsed.issues.map((i) => i.message).join(' ')
+        );
         return parsed;
       }
       if (staged.rows === 0) {
@@ -239,7 +252,12 @@ export class Importer {
       this.workspace.claim(record.id);
       const committed = await this.repo.commitImport({
         ...record,
-        counts: { ...ZERO_COUNTS, rows: staged.rows, rejected: staged.rejectedRowCount, duplicates: staged.duplicates },
+        counts: {
+          ...ZERO_COUNTS,
+          rows: staged.rows,
+          rejected: staged.rejectedRowCount,
+          duplicates: staged.duplicates
+        },
         rejectedRows: staged.rejected
       });
       const applied = this.workspace.apply(committed, staged.customers, staged.events);
@@ -361,7 +379,12 @@ const formatMb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** Customers files have no event column; anything with an event name and a time is events. */
 function guessKind(headers: readonly string[]): 'customers' | 'events' {
-  const keys = headers.map((h) => h.trim().toLowerCase().replace(/[^a-z0-9]+/g, '_'));
+  const keys = headers.map((h) =>
+    h
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+  );
   const hasEvent = keys.some((k) => ['event', 'event_name', 'event_type'].includes(k));
   const hasTime = keys.some((k) => ['timestamp', 'occurred_at', 'event_time', 'time'].includes(k));
   return hasEvent || (hasTime && keys.includes('name')) ? 'events' : 'customers';
@@ -443,7 +466,10 @@ class Staging {
       customerIds,
       names: keep.map((i) => batch.names[i]),
       timestamps: Float64Array.from(keep, (i) => batch.timestamps[i]),
-      properties: batch.properties.map((p) => ({ def: p.def, values: keep.map((i) => p.values[i]) }))
+      properties: batch.properties.map((p) => ({
+        def: p.def,
+        values: keep.map((i) => p.values[i])
+      }))
     };
     const staged = { batch: events, fingerprints: Float64Array.from(keep, (i) => fingerprints[i]) };
     if (keep.length > 0) this.events.push(staged);
