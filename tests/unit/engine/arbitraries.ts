@@ -110,15 +110,13 @@ export function conditionArb(
         case 'range':
           return fc.tuple(lit, lit).map((values) => ({ type: 'condition', field, op, values }));
         case 'duration':
-          return fc
-            .tuple(AMOUNTS, fc.constantFrom(...UNITS))
-            .map(([amount, unit]) => ({
-              type: 'condition',
-              field,
-              op,
-              values: [{ kind: 'number', value: amount }],
-              unit
-            }));
+          return fc.tuple(AMOUNTS, fc.constantFrom(...UNITS)).map(([amount, unit]) => ({
+            type: 'condition',
+            field,
+            op,
+            values: [{ kind: 'number', value: amount }],
+            unit
+          }));
       }
     });
   });
@@ -250,12 +248,10 @@ export const timeRuleArb = (now: number): fc.Arbitrary<RuleNode> =>
     { arbitrary: performedArb(now), weight: 4 },
     { arbitrary: conditionArb({ d: 'date' }, now), weight: 2 },
     {
-      arbitrary: fc
-        .tuple(performedArb(now), conditionArb(ATTR_TYPES, now))
-        .map(([a, b]) => ({
-          type: 'or' as const,
-          children: [a, { type: 'not' as const, child: b }]
-        })),
+      arbitrary: fc.tuple(performedArb(now), conditionArb(ATTR_TYPES, now)).map(([a, b]) => ({
+        type: 'or' as const,
+        children: [a, { type: 'not' as const, child: b }]
+      })),
       weight: 1
     },
     { arbitrary: ruleArb(now), weight: 1 }
