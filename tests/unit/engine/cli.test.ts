@@ -12,7 +12,8 @@ const cli = (...args: string[]): { code: number | null; out: string; err: string
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
-describe('segments CLI', () => {
+// Each case starts a process (tsx), which is slow next to the property tests running in parallel.
+describe('segments CLI', { timeout: 30_000 }, () => {
   it('prints matching ids, one per line, sorted, and exits 0', () => {
     const r = cli('eval', ...files, '--now', '2026-06-01', '--query', 'performed purchased');
     expect(r).toMatchObject({ code: 0, out: '1001\n1003\n' });
