@@ -15,8 +15,8 @@ test('a first visit invites to load sample data, which can then be browsed', asy
   await page.getByRole('link', { name: 'Customers', exact: true }).click();
   await expect(customers.table()).toBeVisible();
   await expect(customers.matched()).toContainText('customers');
+  await expect.poll(async () => (await customers.visibleIds()).length).toBeGreaterThan(5);
   const firstIds = await customers.visibleIds();
-  expect(firstIds.length).toBeGreaterThan(5);
 
   // Sorting by total spent, descending, puts the biggest spender first.
   await customers.sortBy('total_spent');

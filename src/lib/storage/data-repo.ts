@@ -186,20 +186,23 @@ export class DataRepo {
     return ended;
   }
 
-  /** Imports left `running` by a closed tab; `isLive` says whether some tab is still running it. */
-  async abandonInterrupted(isLive: (id: string) => Promise<boolean>): Promise<number> {
-    const running = await this.db.imports.where('status').equals('running').toArray();
-    let count = 0;
-    for (const record of running) {
-      if (await isLive(record.id)) continue;
-      await this.abandonImport(
-        record,
-        'interrupted',
-        'The import was interrupted (the tab was closed or reloaded); nothing from it was kept.'
-      );
-      count++;
-    }
-    return count;
+  async runningImports(): Promise<ImportRecord[]> {
+    return this.db.imports.where('status').equals('running').toArray();
+  }
+
+  /**
+   * Discards an import left `running` by a tab that was closed or reloaded mid-import. Returns false
+   * when it is no longer running (it finished meanwhile).
+   */
+  async discardInterrupted(id: string): Promise<boolean> {
+    const record = await this.db.imports.get(id);
+    if (!record || record.status !== 'running') return false;
+    await this.abandonImport(
+      record,
+      'interrupted',
+      'The import was interrupted (the tab was closed or reloaded); nothing from it was kept.'
+    );
+    return true;
   }
 
   async committedImports(afterSeq = 0): Promise<ImportRecord[]> {

@@ -29,12 +29,28 @@ async function estimateStorage(): Promise<StorageInfo> {
   return { usage: estimate.usage ?? null, quota: estimate.quota ?? null, persisted };
 }
 
-/** Whether some tab (this one included) still runs the import: it holds the import's Web Lock. */
-async function importIsLive(id: string): Promise<boolean> {
+/**
+ * Discards imports left half-done by a closed or reloaded tab. A running import holds its Web Lock for
+ * as long as its tab lives: a free lock means its tab is gone. A held lock may belong to a page that is
+ * still unloading (or to another tab really importing): wait for it, then discard it if still unfinished.
+ */
+async function discardInterrupted(repo: DataRepo): Promise<number> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  if (!locks) return false;
-  const { held = [] } = await locks.query();
-  return held.some((lock) => lock.name === importLockName(id));
+  let discarded = 0;
+  for (const record of await repo.runningImports()) {
+    if (!locks) {
+      if (await repo.discardInterrupted(record.id)) discarded++;
+      continue;
+    }
+    const name = importLockName(record.id);
+    const free = await locks.request(name, { ifAvailable: true }, async (lock) => lock !== null);
+    if (free) {
+      if (await repo.discardInterrupted(record.id)) discarded++;
+    } else {
+      void locks.request(name, () => repo.discardInterrupted(record.id));
+    }
+  }
+  return discarded;
 }
 
 export function createDataService(db: SegmentsDb = openDb()): WorkerApi {
@@ -47,7 +63,7 @@ export function createDataService(db: SegmentsDb = openDb()): WorkerApi {
 
   const ensureReady = (): Promise<void> =>
     (ready ??= (async () => {
-      discardedImports = await repo.abandonInterrupted(importIsLive);
+      discardedImports = await discardInterrupted(repo);
       await workspace.loadCommitted();
       const schema = workspace.schemaRecords();
       await repo.saveSchema(schema.attributes, schema.eventTypes);
