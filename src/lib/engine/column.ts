@@ -83,10 +83,18 @@ export class Column {
   /** Bit i set when row i has a value. */
   presence: Uint32Array = new Uint32Array(0);
   presentCount = 0;
-  /** The string dictionary: exact text, its normalized form, and a reverse index. */
+  /**
+   * The string dictionary: exact text and a reverse index. Columns whose values are nearly all
+   * distinct (emails, phones) switch to "raw" mode: every value gets a fresh entry without hashing,
+   * because a dictionary there saves nothing and the hashing dominated ingest time.
+   */
   readonly dict: string[] = [];
-  readonly dictNorm: string[] = [];
   private readonly dictIndex = new Map<string, number>();
+  private raw = false;
+  private sets = 0;
+  private nextCheck = 4096;
+  /** Normalized forms of dict entries, filled on demand (see `norm`). */
+  private readonly normalized: string[] = [];
   private capacity = 0;
 
   constructor(def: FieldDef, capacity = 0) {
@@ -126,14 +134,43 @@ export class Column {
 
   /** Dictionary code of a string, adding it when new. */
   intern(s: string): number {
+    this.sets++;
+    if (this.raw) {
+      this.dict.push(s);
+      return this.dict.length - 1;
+    }
     let code = this.dictIndex.get(s);
     if (code === undefined) {
       code = this.dict.length;
       this.dict.push(s);
-      this.dictNorm.push(normalizeText(s));
       this.dictIndex.set(s, code);
+      if (code === this.nextCheck) {
+        this.nextCheck *= 2;
+        if (code * 4 > this.sets * 3) {
+          this.raw = true;
+          this.dictIndex.clear();
+        }
+      }
     }
     return code;
+  }
+
+  /** The normalized text of dictionary entry `code`. */
+  norm(code: number): string {
+    let n = this.normalized[code];
+    if (n === undefined) {
+      n = normalizeText(this.dict[code]);
+      this.normalized[code] = n;
+    }
+    return n;
+  }
+
+  /** Normalized texts of the whole dictionary (for per-code match tables). */
+  normAll(): readonly string[] {
+    const d = this.dict;
+    const out = this.normalized;
+    for (let k = out.length; k < d.length; k++) out.push(normalizeText(d[k]));
+    return out;
   }
 
   /** Sets row i (capacity must already suffice); null clears it. Values of another type are converted. */
@@ -164,6 +201,45 @@ export class Column {
     }
   }
 
+  /** Bulk `set(rows[r], values[r])` with the type dispatch hoisted out of the loop. */
+  setMany(
+    rows: Int32Array,
+    values: readonly (Value | null | undefined)[],
+    count = rows.length
+  ): void {
+    const type = this.def.type;
+    const presence = this.presence;
+    let present = this.presentCount;
+    for (let r = 0; r < count; r++) {
+      const v = values[r];
+      const i = rows[r];
+      if (i < 0) continue;
+      const fits =
+        v !== null &&
+        v !== undefined &&
+        (type === 'string'
+          ? typeof v === 'string'
+          : type === 'boolean'
+            ? typeof v === 'boolean'
+            : typeof v === 'number' && !Number.isNaN(v));
+      if (!fits) {
+        this.presentCount = present;
+        this.set(i, v ?? null);
+        present = this.presentCount;
+        continue;
+      }
+      const word = i >>> 5;
+      const bit = 1 << (i & 31);
+      if ((presence[word] & bit) === 0) {
+        presence[word] |= bit;
+        present++;
+      }
+      if (type === 'string') this.codes[i] = this.intern(v as string);
+      else this.nums[i] = v === true ? 1 : v === false ? 0 : (v as number);
+    }
+    this.presentCount = present;
+  }
+
   get(i: number): Value | null {
     if (!this.has(i)) return null;
     switch (this.def.type) {
@@ -187,8 +263,11 @@ export class Column {
     this.presence = new Uint32Array(0);
     this.presentCount = 0;
     this.dict.length = 0;
-    this.dictNorm.length = 0;
+    this.normalized.length = 0;
     this.dictIndex.clear();
+    this.raw = false;
+    this.sets = 0;
+    this.nextCheck = 4096;
     const capacity = this.capacity;
     this.capacity = 0;
     this.grow(capacity);

@@ -102,14 +102,15 @@ export function testColumn(
   if (c.op === 'is not set') return !has;
   if (!has) return false;
   return c.type === 'string'
-    ? testStr(c.op, col.dictNorm[col.codes[i]], r)
+    ? testStr(c.op, col.norm(col.codes[i]), r)
     : testNum(c.op, col.nums[i], r);
 }
 
 /** Per dictionary code: does that string satisfy the condition (computed once per full evaluation). */
 function stringTable(col: Column, c: CCondition, r: Resolved): Uint8Array {
   const table = new Uint8Array(col.dict.length);
-  for (let k = 0; k < table.length; k++) table[k] = testStr(c.op, col.dictNorm[k], r) ? 1 : 0;
+  const norm = col.normAll();
+  for (let k = 0; k < table.length; k++) table[k] = testStr(c.op, norm[k], r) ? 1 : 0;
   return table;
 }
 

@@ -88,11 +88,7 @@ export class ColumnarStore {
       if (created) inserted++;
       else updated++;
     }
-    for (const bc of batch.columns) {
-      const col = this.column(bc.def);
-      const values = bc.values;
-      for (let r = 0; r < rows; r++) col.set(index[r], values[r] ?? null);
-    }
+    for (const bc of batch.columns) this.column(bc.def).setMany(index, bc.values);
     this.version++;
     return { inserted, updated, touched };
   }
@@ -120,48 +116,78 @@ export class ColumnarStore {
     const rows = batch.customerIds.length;
     const seen = new Set<number>();
     const touched: number[] = [];
-    let createdCustomers = 0;
+    const before = this.ids.length;
     let added = 0;
+    // Pass 1: rows go to their table; properties follow column by column in pass 2, which keeps the
+    // per-cell work to one typed store.
+    const tables: EventTable[] = [];
+    const tableOf = new Int32Array(rows);
+    const rowOf = new Int32Array(rows).fill(-1);
+    const localIndex = new Map<string, number>();
     let lastName: string | undefined;
-    let table: EventTable | undefined;
-    const props = batch.properties;
-    // Property columns resolved per table once per batch, not per row.
-    let tableProps: (Column | undefined)[] = [];
-    const propCache = new Map<EventTable, (Column | undefined)[]>();
+    let lastTable = -1;
+    let lastId: string | undefined;
+    let lastCustomer = -1;
     for (let r = 0; r < rows; r++) {
       const t = batch.timestamps[r];
       if (typeof t !== 'number' || !Number.isFinite(t)) continue;
-      const before = this.ids.length;
-      const c = this.resolve(batch.customerIds[r]);
-      if (this.ids.length > before) createdCustomers++;
-      if (!seen.has(c)) {
-        seen.add(c);
-        touched.push(c);
+      const id = batch.customerIds[r];
+      // Events of one customer usually come together: skip the hash lookup for a repeated id.
+      const c = id === lastId ? lastCustomer : this.resolve(id);
+      lastId = id;
+      if (c !== lastCustomer) {
+        lastCustomer = c;
+        if (!seen.has(c)) {
+          seen.add(c);
+          touched.push(c);
+        }
       }
       const name = batch.names[r];
-      if (name !== lastName || !table) {
+      if (name !== lastName) {
         lastName = name;
-        table = this.table(name);
-        tableProps = propCache.get(table) ?? new Array<Column | undefined>(props.length);
-        propCache.set(table, tableProps);
-      }
-      const row = table.append(c, t);
-      for (let p = 0; p < props.length; p++) {
-        const v = props[p].values[r];
-        if (v === null || v === undefined) continue;
-        let col = tableProps[p];
-        if (!col) {
-          col = table.prop(props[p].def);
-          tableProps[p] = col;
+        let k = localIndex.get(name);
+        if (k === undefined) {
+          const table = this.table(name);
+          k = tables.indexOf(table);
+          if (k < 0) k = tables.push(table) - 1;
+          localIndex.set(name, k);
         }
-        col.ensureCapacity(row + 1);
-        col.set(row, v);
+        lastTable = k;
       }
+      tableOf[r] = lastTable;
+      rowOf[r] = tables[lastTable].append(c, t);
       added++;
+    }
+    const props = batch.properties;
+    if (props.length > 0 && added > 0) {
+      // Batch rows grouped by table (counting sort), so each property column is one pass per table.
+      const starts = new Int32Array(tables.length + 1);
+      for (let r = 0; r < rows; r++) if (rowOf[r] >= 0) starts[tableOf[r] + 1]++;
+      for (let k = 0; k < tables.length; k++) starts[k + 1] += starts[k];
+      const order = new Int32Array(added);
+      const fill = starts.slice(0, tables.length);
+      for (let r = 0; r < rows; r++) if (rowOf[r] >= 0) order[fill[tableOf[r]]++] = r;
+      const sub = new Int32Array(added);
+      const vals: (Value | null)[] = new Array<Value | null>(added);
+      for (let k = 0; k < tables.length; k++) {
+        for (const p of props) {
+          let m = 0;
+          const values = p.values;
+          for (let j = starts[k]; j < starts[k + 1]; j++) {
+            const r = order[j];
+            const v = values[r];
+            if (v === null || v === undefined) continue;
+            sub[m] = rowOf[r];
+            vals[m] = v;
+            m++;
+          }
+          if (m > 0) tables[k].prop(p.def).setMany(sub, vals, m);
+        }
+      }
     }
     this.eventTotal += added;
     this.version++;
-    return { added, createdCustomers, touched };
+    return { added, createdCustomers: this.ids.length - before, touched };
   }
 
   private table(name: string): EventTable {

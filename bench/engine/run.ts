@@ -1,0 +1,290 @@
+// `tsx bench/engine/run.ts --sizes S,L [--runs N]`: the engine against DuckDB (threads = 2) on the
+// generator's CSVs. Prints full-evaluation times and ratios per segment and size, the incremental cost
+// of one new event with 20 live segments, advanceTo over a simulated day, and store build time and
+// memory. Exits 1 if any member count differs from DuckDB's (or on a bad argument).
+import { DuckDBInstance } from '@duckdb/node-api';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { compileQuery } from '../../src/lib/engine/compile';
+import { Evaluator } from '../../src/lib/engine/evaluate';
+import { SegmentEngine } from '../../src/lib/engine/live';
+import { ColumnarStore } from '../../src/lib/engine/store';
+import type { EventBatch } from '../../src/lib/engine/schema';
+import { loadCsv } from '../../src/cli/load-csv';
+import { benchSegments, EXTRA_LIVE_QUERIES } from './segments';
+
+const SIZES: Readonly<Record<string, { customers: number; events: number }>> = {
+  XS: { customers: 10_000, events: 100_000 },
+  S: { customers: 100_000, events: 1_000_000 },
+  L: { customers: 1_000_000, events: 10_000_000 }
+};
+const NOW = Date.parse('2026-06-01T00:00:00Z');
+const DAY = 86_400_000;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function args(): { sizes: string[]; runs: number; incremental: number } {
+  const argv = process.argv.slice(2);
+  const get = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0
+      ? argv[i + 1]
+      : argv.find((a) => a.startsWith(`${flag}=`))?.slice(flag.length + 1);
+  };
+  const sizes = (get('--sizes') ?? 'S').split(',').map((s) => s.trim().toUpperCase());
+  for (const s of sizes)
+    if (!SIZES[s]) throw new Error(`Unknown size ${s} (use ${Object.keys(SIZES).join(', ')})`);
+  return {
+    sizes,
+    runs: Number(get('--runs') ?? 5),
+    incremental: Number(get('--incremental') ?? 100_000)
+  };
+}
+
+function ensureData(size: string): string {
+  const dir = join('bench', 'out', `data-${size}`);
+  if (existsSync(join(dir, 'customers.csv')) && existsSync(join(dir, 'events.csv'))) return dir;
+  const { customers, events } = SIZES[size];
+  console.log(`Generating ${size}: ${customers} customers, ${events} events …`);
+  const r = spawnSync(
+    'npx',
+    [
+      'tsx',
+      'scripts/generate.ts',
+      '--customers',
+      String(customers),
+      '--events',
+      String(events),
+      '--out',
+      dir,
+      '--now',
+      '2026-06-01',
+      '--seed',
+      '1'
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] }
+  );
+  if (r.status !== 0) throw new Error(`The generator failed for ${size}`);
+  return dir;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ms = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
+const memory = (): number => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
+
+interface SizeResult {
+  failures: string[];
+  lines: string[];
+}
+
+async function benchSize(size: string, runs: number, incremental: number): Promise<SizeResult> {
+  const dir = ensureData(size);
+  const lines: string[] = [];
+  const failures: string[] = [];
+  const out = (s: string): void => {
+    console.log(s);
+    lines.push(s);
+  };
+  out(
+    `\n== ${size}: ${SIZES[size].customers.toLocaleString('en')} customers / ${SIZES[size].events.toLocaleString('en')} events (${dir})`
+  );
+
+  // Build the store: the CSV import path (parse + map + store), with the time inside the store
+  // (what a start-up replay from stored chunks costs) measured separately.
+  gc();
+  const mem0 = memory();
+  const store = new ColumnarStore();
+  let inStore = 0;
+  const upsert = store.upsertCustomers.bind(store);
+  const add = store.addEvents.bind(store);
+  store.upsertCustomers = (b) => {
+    const t = performance.now();
+    const r = upsert(b);
+    inStore += performance.now() - t;
+    return r;
+  };
+  store.addEvents = (b) => {
+    const t = performance.now();
+    const r = add(b);
+    inStore += performance.now() - t;
+    return r;
+  };
+  const tImport = performance.now();
+  for (const kind of ['customers', 'events'] as const) {
+    const r = await loadCsv(store, join(dir, `${kind}.csv`), kind, { dedupe: false });
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  }
+  const tIndex = performance.now();
+  for (const e of store.eventTypes()) store.eventTable(e.name);
+  const indexMs = performance.now() - tIndex;
+  const importMs = performance.now() - tImport;
+  store.upsertCustomers = upsert;
+  store.addEvents = add;
+  gc();
+  const storeBytes = memory() - mem0;
+  const buildMs = inStore + indexMs;
+
+  // DuckDB: load the same CSVs, threads = 2.
+  const duck = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const con = await duck.connect();
+  const tDuck = performance.now();
+  await con.run(
+    `CREATE TABLE customers AS SELECT * FROM read_csv('${join(dir, 'customers.csv')}', header = true, types = {'total_spent': 'DOUBLE', 'customer_id': 'VARCHAR'})`
+  );
+  await con.run(
+    `CREATE TABLE events AS SELECT * FROM read_csv('${join(dir, 'events.csv')}', header = true, types = {'timestamp': 'TIMESTAMP', 'amount': 'DOUBLE', 'customer_id': 'VARCHAR'})`
+  );
+  const duckLoadMs = performance.now() - tDuck;
+
+  out(
+    `store build: ${ms(buildMs)} ms in the store (${ms(inStore)} ingest + ${ms(indexMs)} index), ${mb(storeBytes)} (heap + typed arrays); full CSV import incl. parsing ${ms(importMs)} ms`
+  );
+  out(
+    `DuckDB load of the same CSVs: ${ms(duckLoadMs)} ms → store build / DuckDB load = ${(buildMs / duckLoadMs).toFixed(2)}×`
+  );
+
+  // Full evaluation, segment by segment.
+  out(
+    `\n${'segment'.padEnd(48)} ${'members'.padStart(9)} ${'duckdb'.padStart(9)} ${'engine ms'.padStart(10)} ${'duckdb ms'.padStart(10)} ${'ratio'.padStart(7)}`
+  );
+  for (const seg of benchSegments(NOW)) {
+    const compiled = compileQuery(seg.query, store.schema());
+    if (!compiled.ok) throw new Error(`${seg.query}: ${JSON.stringify(compiled.issues)}`);
+    const ev = new Evaluator(compiled.value, store);
+    const count = (): number => {
+      const m = ev.all(NOW);
+      let n = 0;
+      for (let i = 0; i < m.length; i++) n += m[i];
+      return n;
+    };
+    let members = count();
+    const times: number[] = [];
+    for (let k = 0; k < runs; k++) {
+      const t = performance.now();
+      members = count();
+      times.push(performance.now() - t);
+    }
+    const duckTimes: number[] = [];
+    let duckCount = -1;
+    for (let k = 0; k <= runs; k++) {
+      const t = performance.now();
+      const rows = (await con.runAndReadAll(seg.sql)).getRows();
+      if (k > 0) duckTimes.push(performance.now() - t);
+      duckCount = Number(rows[0][0]);
+    }
+    const engineMs = median(times);
+    const duckMs = median(duckTimes);
+    const ratio = engineMs / duckMs;
+    const target = seg.hasEvents ? 0.2 : 0.5;
+    const mark = members === duckCount ? '' : '  ✗ COUNT MISMATCH';
+    out(
+      `${seg.name.padEnd(48)} ${String(members).padStart(9)} ${String(duckCount).padStart(9)} ${ms(engineMs).padStart(10)} ${ms(duckMs).padStart(10)} ${ratio.toFixed(2).padStart(6)}×${ratio <= target ? '' : ` (target ≤ ${target}×)`}${mark}`
+    );
+    if (members !== duckCount)
+      failures.push(`${size} ${seg.name}: engine ${members} ≠ DuckDB ${duckCount}`);
+  }
+  con.closeSync();
+
+  // 20 live segments: set-up, advanceTo over a simulated day, then single new events.
+  const engine = new SegmentEngine(store);
+  const queries = [...benchSegments(NOW).map((s) => s.query), ...EXTRA_LIVE_QUERIES];
+  const tSet = performance.now();
+  queries.forEach((q, k) => {
+    const c = compileQuery(q, store.schema());
+    if (!c.ok) throw new Error(`${q}: ${JSON.stringify(c.issues)}`);
+    engine.set(`s${k}`, c.value, NOW);
+  });
+  const setMs = performance.now() - tSet;
+  const tAdvance = performance.now();
+  let flips = 0;
+  for (let minute = 1; minute <= 1440; minute++)
+    flips += engine.advanceTo(NOW + minute * 60_000).length;
+  const advanceMs = performance.now() - tAdvance;
+  out(`\n20 live segments: set-up (full evaluation + timer queue) ${ms(setMs)} ms`);
+  out(
+    `advanceTo over a simulated day (1,440 one-minute steps): ${ms(advanceMs)} ms, ${flips} enter/leave records`
+  );
+
+  const names = [
+    'Viewed Product',
+    'Viewed Product',
+    'Viewed Product',
+    'Added to Cart',
+    'Purchased',
+    'Opened Email',
+    'Clicked Link',
+    'Refunded'
+  ];
+  let seed = 12345;
+  const rnd = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const props = store.eventTypes().find((e) => e.name === 'Purchased')?.properties ?? [];
+  const amountDef = props.find((p) => p.key === 'amount');
+  const durations = new Float64Array(incremental);
+  let changes = 0;
+  const start = NOW + DAY;
+  for (let k = 0; k < incremental; k++) {
+    const name = names[Math.floor(rnd() * names.length)];
+    const at = start + k * 500;
+    const batch: EventBatch = {
+      customerIds: [store.idOf(Math.floor(rnd() * store.customerCount))],
+      names: [name],
+      timestamps: [at],
+      properties: amountDef
+        ? [
+            {
+              def: amountDef,
+              values: [
+                name === 'Purchased' || name === 'Added to Cart'
+                  ? Math.round(rnd() * 500000) / 100
+                  : null
+              ]
+            }
+          ]
+        : []
+    };
+    const t = performance.now();
+    const r = store.addEvents(batch);
+    changes += engine.update(r.touched, at, { events: batch.names }).length;
+    durations[k] = performance.now() - t;
+  }
+  const sorted = [...durations].sort((a, b) => a - b);
+  const mean = durations.reduce((s, x) => s + x, 0) / incremental;
+  const p99 = sorted[Math.floor(incremental * 0.99)];
+  out(
+    `one new event with 20 live segments (${incremental.toLocaleString('en')} events): mean ${(mean * 1000).toFixed(1)} µs, p99 ${(p99 * 1000).toFixed(1)} µs, ${changes} membership changes`
+  );
+  return { failures, lines };
+}
+
+async function main(): Promise<number> {
+  const { sizes, runs, incremental } = args();
+  const failures: string[] = [];
+  for (const size of sizes) failures.push(...(await benchSize(size, runs, incremental)).failures);
+  if (failures.length > 0) {
+    console.error(`\nMEMBER COUNTS DIFFER FROM DUCKDB:\n${failures.join('\n')}`);
+    return 1;
+  }
+  console.log('\nAll member counts equal DuckDB’s.');
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(e);
+    process.exitCode = 1;
+  }
+);
