@@ -4,7 +4,7 @@
 import type { Column } from './column';
 import type { CCondition, CEvent, CNode, CompiledSegment, CWhere } from './compile';
 import { lowerBound, upperBound, type EventTable } from './event-table';
-import type { Literal } from './model';
+import type { AggregateFn, Literal } from './model';
 import { isRelative, literalInstant } from './operators';
 import type { ColumnarStore } from './store';
 import { reachedAt, subtract, type Unit } from './time';
@@ -470,10 +470,23 @@ export class Evaluator {
     readonly store: ColumnarStore
   ) {}
 
-  /** Membership of every customer at `now` (1 = member). */
+  /** Scratch vectors reused across nodes and evaluations (allocating them dominated small rules). */
+  private readonly pool: Uint8Array[] = [];
+
+  private take(n: number): Uint8Array {
+    const b = this.pool.pop();
+    return b && b.length >= n ? b : new Uint8Array(Math.max(n, 16));
+  }
+
+  private give(b: Uint8Array): void {
+    this.pool.push(b);
+  }
+
+  /** Membership of every customer at `now` (1 = member); the caller owns the array. */
   all(now: number): Uint8Array {
     const n = this.store.customerCount;
-    return this.nodeAll(this.compiled.root, now, null, n);
+    const r = this.nodeAll(this.compiled.root, now, null, n);
+    return r.length === n ? r : r.subarray(0, n);
   }
 
   /** Indices of the members at `now`, ascending. */
@@ -493,10 +506,12 @@ export class Evaluator {
     return this.nodeNext(this.compiled.root, c, now);
   }
 
+  // Vectors returned by nodeAll hold answers only where `sel` is 1 (everywhere when sel is null);
+  // other positions may hold leftovers from the pool, and every consumer masks them out.
   private nodeAll(node: CNode, now: number, sel: Uint8Array | null, n: number): Uint8Array {
     switch (node.kind) {
       case 'condition': {
-        const out = new Uint8Array(n);
+        const out = this.take(n);
         conditionAll(this.store.attributeColumn(node.key), node, resolve(node, now), n, out);
         return out;
       }
@@ -512,27 +527,26 @@ export class Evaluator {
       case 'and': {
         // Cheap children first; each later child only looks at customers still in the running.
         const order = [...node.children].sort((a, b) => cost(a) - cost(b));
-        let cur: Uint8Array | null = sel;
         let acc: Uint8Array | null = null;
         for (const child of order) {
-          const r = this.nodeAll(child, now, cur, n);
+          const r = this.nodeAll(child, now, acc ?? sel, n);
           if (acc === null) {
             acc = r;
-            if (cur) for (let i = 0; i < n; i++) acc[i] &= cur[i];
+            if (sel) for (let i = 0; i < n; i++) acc[i] &= sel[i];
           } else {
             for (let i = 0; i < n; i++) acc[i] &= r[i];
+            this.give(r);
           }
-          cur = acc;
         }
-        return acc ?? new Uint8Array(n);
+        return acc ?? this.take(n).fill(1);
       }
       case 'or': {
         const order = [...node.children].sort((a, b) => cost(a) - cost(b));
-        const acc = new Uint8Array(n);
+        const acc = this.take(n).fill(0, 0, n);
         // Customers still undecided: selected and not yet true.
-        const open = new Uint8Array(n);
+        const open = this.take(n);
         if (sel) open.set(sel.subarray(0, n));
-        else open.fill(1);
+        else open.fill(1, 0, n);
         for (const child of order) {
           const r = this.nodeAll(child, now, open, n);
           for (let i = 0; i < n; i++) {
@@ -540,57 +554,112 @@ export class Evaluator {
             acc[i] |= hit;
             open[i] &= hit ^ 1;
           }
+          this.give(r);
         }
+        this.give(open);
         return acc;
       }
     }
   }
 
   private eventAll(e: CEvent, now: number, sel: Uint8Array | null, n: number): Uint8Array {
-    const out = new Uint8Array(n);
+    const out = this.take(n);
     const t = this.store.eventTable(e.event);
-    if (!t) {
-      if (emptyFacts(e).result) out.fill(1);
-      return out;
-    }
     const empty = emptyFacts(e).result ? 1 : 0;
-    const gLen = t.gLen;
-    const gStart = t.gStart;
-    const ts = t.slotTs;
-    const w = e.window;
-    // The plainest and most common shapes get a loop without per-customer allocation.
-    if (!e.where && !e.aggregate && (!w || w.kind === 'last')) {
-      const from = w ? subtract(now, w.amount, w.unit) : -Infinity;
-      const noFuture = t.last <= now;
-      const op = e.count.op;
-      const k = e.count.n;
-      for (let c = 0; c < n; c++) {
-        if (sel && !sel[c]) continue;
-        const len = gLen[c];
-        if (len === 0) {
-          out[c] = empty;
-          continue;
-        }
-        const s = gStart[c];
-        const end = s + len;
-        const hi = noFuture ? end : upperBound(ts, s, end, now);
-        if (op === 'at least') {
-          // Only the k-th newest event in the window matters.
-          out[c] = k === 0 ? 1 : hi - k >= s && ts[hi - k] > from ? 1 : 0;
-          continue;
-        }
-        out[c] = countOk(op, hi - upperBound(ts, s, hi, from), k) ? 1 : 0;
-      }
-      return out;
+    if (!t) return out.fill(empty, 0, n);
+    // Groups to read: the table's own, or (for a `where` that does not move with time) the cached
+    // groups of just the matching events, so the filter costs nothing per evaluation.
+    let groups: Groups = t;
+    let match: ((row: number) => boolean) | undefined;
+    const where = e.where;
+    if (where) {
+      if (whereMoves(where)) match = whereMatcher(t, where, now, true);
+      else groups = t.filtered(whereKey(where), () => whereMatcher(t, where, now, true));
     }
-    const match = e.where ? whereMatcher(t, e.where, now, true) : undefined;
+    const gLen = groups.gLen;
+    const gStart = groups.gStart;
+    const ts = groups.slotTs;
+    const slots = groups.slots;
+    const w = e.window;
+    const noFuture = t.last <= now;
+    // Window bounds as instants, resolved once for everyone.
+    const kind = w ? w.kind : 'all';
+    const a =
+      w?.kind === 'last'
+        ? subtract(now, w.amount, w.unit)
+        : w?.kind === 'since' || w?.kind === 'between'
+          ? literalInstant(w.from, now)
+          : w?.kind === 'before'
+            ? literalInstant(w.to, now)
+            : 0;
+    const b = w?.kind === 'between' ? literalInstant(w.to, now, true) : 0;
+    const op = e.count.op;
+    const k = e.count.n;
+    const agg = e.aggregate;
+    const aggCol = agg ? t.props.get(agg.property) : undefined;
+    const num = aggCol && aggCol.type === 'number' ? aggCol : undefined;
+    const prefix =
+      agg && !e.where && (agg.fn === 'sum' || agg.fn === 'avg')
+        ? t.prefix(agg.property)
+        : undefined;
     for (let c = 0; c < n; c++) {
-      if (sel && !sel[c]) continue;
-      if (gLen[c] === 0) {
+      if (sel !== null && sel[c] === 0) continue;
+      const len = gLen[c];
+      if (len === 0) {
         out[c] = empty;
         continue;
       }
-      out[c] = eventFacts(t, e, c, now, match).result ? 1 : 0;
+      const s = gStart[c];
+      let hi = s + len;
+      if (!noFuture) hi = upperBound(ts, s, hi, now);
+      let lo = s;
+      if (kind === 'last') lo = upperBound(ts, s, hi, a);
+      else if (kind === 'since') lo = lowerBound(ts, s, hi, a);
+      else if (kind === 'before') hi = lowerBound(ts, s, hi, a);
+      else if (kind === 'between') {
+        lo = lowerBound(ts, s, hi, a);
+        hi = Math.max(lo, upperBound(ts, lo, hi, b));
+      }
+      if (match === undefined && agg === undefined) {
+        out[c] = countOk(op, hi - lo, k) ? 1 : 0;
+        continue;
+      }
+      if (match !== undefined) {
+        // A filter that moves with time: scan the window (newest first, stopping when decided).
+        if (agg !== undefined) {
+          out[c] = eventFacts(t, e, c, now, match).result ? 1 : 0;
+          continue;
+        }
+        let count = 0;
+        for (let j = hi - 1; j >= lo; j--) {
+          if (match(slots[j])) count++;
+          if (op === 'at least' && count >= k) break;
+        }
+        out[c] = countOk(op, count, k) ? 1 : 0;
+        continue;
+      }
+      if (!countOk(op, hi - lo, k) || agg === undefined) {
+        out[c] = 0;
+        continue;
+      }
+      let value: number;
+      if (prefix !== undefined && groups === t) {
+        const col = num as Column;
+        const none = hi <= lo;
+        let sum = none ? 0 : prefix.sum[hi - 1] - (lo > s ? prefix.sum[lo - 1] : 0);
+        const present = none ? 0 : prefix.cnt[hi - 1] - (lo > s ? prefix.cnt[lo - 1] : 0);
+        // Prefix differences carry rounding error; near the threshold, sum the window in order so
+        // the answer is exactly that of plain summation.
+        const threshold = agg.fn === 'avg' ? agg.value * present : agg.value;
+        if (Math.abs(sum - threshold) <= 1e-9 * Math.max(1, Math.abs(threshold), Math.abs(sum))) {
+          sum = 0;
+          for (let j = lo; j < hi; j++) if (col.has(slots[j])) sum += col.nums[slots[j]];
+        }
+        value = agg.fn === 'sum' ? sum : present === 0 ? NaN : sum / present;
+      } else {
+        value = aggregateOver(slots, lo, hi, num, agg.fn);
+      }
+      out[c] = !Number.isNaN(value) && compare(agg.op, value, agg.value) ? 1 : 0;
     }
     return out;
   }
@@ -649,6 +718,66 @@ export class Evaluator {
         return next === -Infinity ? Infinity : next;
       }
     }
+  }
+}
+
+/** sum/avg/min/max of a numeric column over slots [lo, hi); NaN when there is nothing to aggregate. */
+function aggregateOver(
+  slots: Int32Array,
+  lo: number,
+  hi: number,
+  col: Column | undefined,
+  fn: AggregateFn
+): number {
+  let sum = 0;
+  let present = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  if (col) {
+    for (let j = lo; j < hi; j++) {
+      const row = slots[j];
+      if (!col.has(row)) continue;
+      const x = col.nums[row];
+      sum += x;
+      present++;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+  }
+  if (fn === 'sum') return sum;
+  if (present === 0) return NaN;
+  return fn === 'avg' ? sum / present : fn === 'min' ? min : max;
+}
+
+/** What eventAll reads: an EventTable's groups or a cached filtered copy of them. */
+interface Groups {
+  readonly gStart: Int32Array;
+  readonly gLen: Int32Array;
+  readonly slotTs: Float64Array;
+  readonly slots: Int32Array;
+}
+
+/** Whether a where-filter's answer for an event can change with `now` (relative dates). */
+function whereMoves(w: CWhere): boolean {
+  switch (w.kind) {
+    case 'condition':
+      return w.op === 'within last' || w.values.some((v) => v.kind === 'relative');
+    case 'not':
+      return whereMoves(w.child);
+    default:
+      return w.children.some(whereMoves);
+  }
+}
+
+/** A canonical key for a where-filter, so rules sharing a filter share its cached groups. */
+function whereKey(w: CWhere): string {
+  switch (w.kind) {
+    case 'condition':
+      return JSON.stringify([w.key, w.type, w.op, w.values, w.unit ?? null]);
+    case 'not':
+      return `not(${whereKey(w.child)})`;
+    default:
+      return `${w.kind}(${w.children.map(whereKey).join(',')})`;
   }
 }
 

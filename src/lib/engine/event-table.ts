@@ -13,6 +13,14 @@ interface Prefix {
   cnt: Int32Array;
 }
 
+export interface FilteredGroups {
+  readonly gStart: Int32Array;
+  readonly gLen: Int32Array;
+  readonly slots: Int32Array;
+  readonly slotTs: Float64Array;
+  readonly version: number;
+}
+
 export class EventTable {
   readonly key: string;
   readonly displayName: string;
@@ -36,6 +44,10 @@ export class EventTable {
   private slotUsed = 0;
   private holes = 0;
   private readonly prefixes = new Map<string, Prefix>();
+  /** Groups of only the events matching a where-filter, by filter key, with the version built at. */
+  private readonly filters = new Map<string, FilteredGroups>();
+  /** Bumped whenever rows, properties or the index change, so cached filtered groups know. */
+  private version = 0;
 
   constructor(key: string, displayName: string) {
     this.key = key;
@@ -54,6 +66,7 @@ export class EventTable {
       this.ts = ts;
     }
     const row = this.n++;
+    this.version++;
     this.cust[row] = customer;
     this.ts[row] = timestamp;
     if (timestamp < this.first) this.first = timestamp;
@@ -63,6 +76,7 @@ export class EventTable {
 
   /** The property column for `def.key`, created or re-typed to `def.type` as needed. */
   prop(def: FieldDef): Column {
+    this.version++;
     let col = this.props.get(def.key);
     if (!col) {
       col = new Column(def, this.cust.length);
@@ -200,6 +214,42 @@ export class EventTable {
       cnt.set(p.cnt);
       p.cnt = cnt;
     }
+  }
+
+  /**
+   * The groups restricted to events matching a filter (same layout as the main index), cached under
+   * `key` until the table changes. Built in one pass; a live segment's full evaluations reuse it.
+   */
+  filtered(key: string, makeMatch: () => (row: number) => boolean): FilteredGroups {
+    const cached = this.filters.get(key);
+    if (cached && cached.version === this.version && cached.gLen.length >= this.gLen.length)
+      return cached;
+    const match = makeMatch();
+    const groups = this.gLen.length;
+    const gStart = new Int32Array(groups);
+    const gLen = new Int32Array(groups);
+    let total = 0;
+    for (let c = 0; c < groups; c++) total += this.gLen[c];
+    const slots = new Int32Array(Math.max(total, 1));
+    const slotTs = new Float64Array(slots.length);
+    let at = 0;
+    for (let c = 0; c < groups; c++) {
+      const s = this.gStart[c];
+      const e = s + this.gLen[c];
+      gStart[c] = at;
+      for (let k = s; k < e; k++) {
+        const row = this.slots[k];
+        if (match(row)) {
+          slots[at] = row;
+          slotTs[at] = this.slotTs[k];
+          at++;
+        }
+      }
+      gLen[c] = at - gStart[c];
+    }
+    const built: FilteredGroups = { gStart, gLen, slots, slotTs, version: this.version };
+    this.filters.set(key, built);
+    return built;
   }
 
   /** Prefix sums of a numeric property, built on first use (the index must be up to date). */
