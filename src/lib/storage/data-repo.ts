@@ -8,8 +8,41 @@ import type {
   EventTypeRecord,
   ImportRecord,
   SegmentsDb,
-  StoredColumn
+  StoredColumn,
+  StoredStrings
 } from './db';
+
+/** Dictionary-encodes strings (null → -1). */
+export function encodeStrings(values: ArrayLike<string | null | undefined | Value>): StoredStrings {
+  const dict: string[] = [];
+  const lookup = new Map<string, number>();
+  const codes = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      codes[i] = -1;
+      continue;
+    }
+    const text = typeof v === 'string' ? v : String(v);
+    let code = lookup.get(text);
+    if (code === undefined) {
+      code = dict.length;
+      dict.push(text);
+      lookup.set(text, code);
+    }
+    codes[i] = code;
+  }
+  return { dict, codes };
+}
+
+export function decodeStrings({ dict, codes }: StoredStrings): (string | null)[] {
+  const out = new Array<string | null>(codes.length);
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i];
+    out[i] = c < 0 ? null : dict[c];
+  }
+  return out;
+}
 
 const COMMIT_SEQ_KEY = 'importCommitSeq';
 
@@ -31,15 +64,13 @@ export function encodeColumn(column: BatchColumn): StoredColumn {
     }
     return { def, kind: 'boolean', data };
   }
-  return {
-    def,
-    kind: 'string',
-    data: values.map((v) => (v === null || v === undefined ? null : String(v)))
-  };
+  return { def, kind: 'string', ...encodeStrings(values) };
 }
 
 export function decodeColumn(column: StoredColumn): BatchColumn {
-  const values: (Value | null)[] = new Array(column.data.length);
+  const values: (Value | null)[] = new Array(
+    column.kind === 'string' ? column.codes.length : column.data.length
+  );
   if (column.kind === 'number') {
     for (let i = 0; i < values.length; i++) {
       const v = column.data[i];
@@ -51,7 +82,7 @@ export function decodeColumn(column: StoredColumn): BatchColumn {
       values[i] = v === 1 ? true : v === 0 ? false : null;
     }
   } else {
-    for (let i = 0; i < values.length; i++) values[i] = column.data[i];
+    return { def: column.def, values: decodeStrings(column) };
   }
   return { def: column.def, values };
 }
@@ -74,25 +105,11 @@ export function encodeEventChunk(
   batch: EventBatch,
   fingerprints: Float64Array
 ): EventChunk {
-  const nameDict: string[] = [];
-  const lookup = new Map<string, number>();
-  const nameIds = new Int32Array(batch.names.length);
-  for (let i = 0; i < batch.names.length; i++) {
-    const name = batch.names[i];
-    let id = lookup.get(name);
-    if (id === undefined) {
-      id = nameDict.length;
-      nameDict.push(name);
-      lookup.set(name, id);
-    }
-    nameIds[i] = id;
-  }
   return {
     importId,
     seq,
-    customerIds: [...batch.customerIds],
-    nameDict,
-    nameIds,
+    customerIds: encodeStrings(batch.customerIds),
+    names: encodeStrings(batch.names),
     timestamps: Float64Array.from(batch.timestamps),
     fingerprints,
     properties: batch.properties.map(encodeColumn)
@@ -100,11 +117,9 @@ export function encodeEventChunk(
 }
 
 export function decodeEventChunk(chunk: EventChunk): EventBatch {
-  const names = new Array<string>(chunk.nameIds.length);
-  for (let i = 0; i < names.length; i++) names[i] = chunk.nameDict[chunk.nameIds[i]];
   return {
-    customerIds: chunk.customerIds,
-    names,
+    customerIds: decodeStrings(chunk.customerIds) as string[],
+    names: decodeStrings(chunk.names) as string[],
     timestamps: chunk.timestamps,
     properties: chunk.properties.map(decodeColumn)
   };

@@ -44,11 +44,26 @@ export interface ImportRecord {
   error?: string;
 }
 
-/** A column stored compactly: numbers and dates as Float64Array (NaN = missing), booleans as Int8Array (-1 = missing). */
+/**
+ * A column stored compactly: numbers and dates as Float64Array (NaN = missing), booleans as Int8Array
+ * (-1 = missing), strings dictionary-encoded (codes into `dict`, -1 = missing): reading a chunk back
+ * then deserialises each distinct string once instead of once per row.
+ */
 export type StoredColumn =
   | { readonly def: FieldDef; readonly kind: 'number'; readonly data: Float64Array }
   | { readonly def: FieldDef; readonly kind: 'boolean'; readonly data: Int8Array }
-  | { readonly def: FieldDef; readonly kind: 'string'; readonly data: (string | null)[] };
+  | {
+      readonly def: FieldDef;
+      readonly kind: 'string';
+      readonly dict: string[];
+      readonly codes: Int32Array;
+    };
+
+/** Strings dictionary-encoded: `dict[codes[i]]`. */
+export interface StoredStrings {
+  readonly dict: string[];
+  readonly codes: Int32Array;
+}
 
 export interface CustomerChunk {
   id?: number;
@@ -62,10 +77,8 @@ export interface EventChunk {
   id?: number;
   readonly importId: string;
   readonly seq: number;
-  readonly customerIds: string[];
-  /** Event names, dictionary-encoded. */
-  readonly nameDict: string[];
-  readonly nameIds: Int32Array;
+  readonly customerIds: StoredStrings;
+  readonly names: StoredStrings;
   readonly timestamps: Float64Array;
   /** Dedupe keys (see src/lib/csv), persisted so a restart does not recompute them. */
   readonly fingerprints: Float64Array;

@@ -7,6 +7,7 @@ import type { ImportPlan } from '$lib/csv/columns';
 import type { CsvDelimiter, CsvEncoding } from '$lib/csv/sniff';
 import type { OrdersLayout } from '$lib/csv/orders';
 import type { CustomerPage, CustomerQuery } from './browse';
+import type { LoadTimings } from './workspace';
 
 export type { CustomerPage, CustomerQuery, ImportPlan };
 
@@ -45,6 +46,8 @@ export interface DataSummary {
   /** Imports found unfinished at start (tab closed mid-import) and discarded. */
   readonly discardedImports: number;
   readonly storage: StorageInfo;
+  /** How long loading the stored data into memory took at start (null before anything loaded). */
+  readonly load: LoadTimings | null;
 }
 
 export interface FileInspection {

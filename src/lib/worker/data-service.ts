@@ -79,7 +79,8 @@ export function createDataService(db: SegmentsDb = openDb()): WorkerApi {
       eventTypes: store.eventTypes().length,
       imports: (await repo.committedImports()).length,
       discardedImports,
-      storage: await estimateStorage()
+      storage: await estimateStorage(),
+      load: workspace.lastLoad
     };
   };
 

@@ -26,6 +26,7 @@ import type {
   StorageInfo
 } from './api';
 import type { Workspace } from './workspace';
+import { FingerprintSet } from './fingerprint-set';
 
 /** Rows per parse chunk and per stored chunk: large enough for fast IndexedDB writes. */
 const CHUNK_ROWS = 20_000;
@@ -260,7 +261,12 @@ export class Importer {
         },
         rejectedRows: staged.rejected
       });
-      const applied = this.workspace.apply(committed, staged.customers, staged.events);
+      const applied = this.workspace.apply(
+        committed,
+        staged.customers,
+        staged.events.map((e) => e.batch),
+        staged.seen
+      );
       const counts: ImportCounts = {
         rows: staged.rows,
         rejected: staged.rejectedRowCount,
@@ -398,7 +404,8 @@ class Staging {
   readonly rejected: RejectedRow[] = [];
   readonly customers: CustomerBatch[] = [];
   readonly events: { batch: EventBatch; fingerprints: Float64Array }[] = [];
-  readonly #seen = new Set<number>();
+  /** Fingerprints of the events this import adds. */
+  readonly seen = new FingerprintSet();
   /** Emails of customers this import creates (events of unknown customers keyed by email). */
   readonly #newEmails = new Set<string>();
 
@@ -434,11 +441,11 @@ class Staging {
     const before = this.duplicates;
     for (let i = 0; i < fingerprints.length; i++) {
       const f = fingerprints[i];
-      if (stored.has(f) || this.#seen.has(f)) {
+      if (stored.has(f) || this.seen.has(f)) {
         this.duplicates++;
         continue;
       }
-      this.#seen.add(f);
+      this.seen.add(f);
       keep.push(i);
     }
     const store = this.workspace.store;

@@ -6,6 +6,7 @@ import type { CustomerBatch, EventBatch } from '$lib/engine/schema';
 import { EMAIL_KEY } from '$lib/engine/schema';
 import type { AttributeRecord, EventTypeRecord, ImportRecord } from '$lib/storage/db';
 import type { DataRepo } from '$lib/storage/data-repo';
+import { FingerprintSet } from './fingerprint-set';
 
 export interface ApplyCounts {
   inserted: number;
@@ -14,13 +15,24 @@ export interface ApplyCounts {
   createdCustomers: number;
 }
 
+/** How long the last start-up load took, for the overview and the benchmark. */
+export interface LoadTimings {
+  readonly imports: number;
+  readonly chunks: number;
+  /** Wall time of the whole load. */
+  readonly totalMs: number;
+  /** Of which: applying batches to the in-memory store (the rest is reading and decoding chunks). */
+  readonly applyMs: number;
+}
+
 export class Workspace {
   store = new ColumnarStore();
   /** Fingerprints of every stored event (see csv dedupe): a re-import adds nothing twice. */
-  fingerprints = new Set<number>();
+  fingerprints = new FingerprintSet();
   /** Bumped on every change, so caches (sort orders, search text) know when to rebuild. */
   version = 0;
   lastSeq = 0;
+  lastLoad: LoadTimings | null = null;
   /** Imports already in memory (or being applied by this worker): a sync must not replay them. */
   readonly #applied = new Set<string>();
   #loading: Promise<number> = Promise.resolve(0);
@@ -48,17 +60,34 @@ export class Workspace {
       (r) => !this.#applied.has(r.id)
     );
     for (const record of imports) this.#applied.add(record.id);
+    const started = performance.now();
+    let applyMs = 0;
+    let chunks = 0;
     for (const record of imports) {
       await this.repo.forEachChunk(
         record,
-        (batch) => this.store.upsertCustomers(batch),
+        (batch) => {
+          const t = performance.now();
+          this.store.upsertCustomers(batch);
+          applyMs += performance.now() - t;
+          chunks++;
+        },
         (batch, fingerprints) => {
+          const t = performance.now();
           this.store.addEvents(batch);
           for (let i = 0; i < fingerprints.length; i++) this.fingerprints.add(fingerprints[i]);
+          applyMs += performance.now() - t;
+          chunks++;
         }
       );
       this.lastSeq = Math.max(this.lastSeq, record.seq ?? 0);
     }
+    this.lastLoad = {
+      imports: imports.length,
+      chunks,
+      totalMs: performance.now() - started,
+      applyMs
+    };
     if (imports.length > 0) this.#changed();
     return imports.length;
   }
@@ -67,7 +96,8 @@ export class Workspace {
   apply(
     record: ImportRecord,
     customers: readonly CustomerBatch[],
-    events: readonly { batch: EventBatch; fingerprints: Float64Array }[]
+    events: readonly EventBatch[],
+    fingerprints: FingerprintSet
   ): ApplyCounts {
     const counts: ApplyCounts = { inserted: 0, updated: 0, events: 0, createdCustomers: 0 };
     for (const batch of customers) {
@@ -75,12 +105,12 @@ export class Workspace {
       counts.inserted += r.inserted;
       counts.updated += r.updated;
     }
-    for (const { batch, fingerprints } of events) {
+    for (const batch of events) {
       const r = this.store.addEvents(batch);
       counts.events += r.added;
       counts.createdCustomers += r.createdCustomers;
-      for (let i = 0; i < fingerprints.length; i++) this.fingerprints.add(fingerprints[i]);
     }
+    this.fingerprints.addAll(fingerprints);
     this.lastSeq = Math.max(this.lastSeq, record.seq ?? 0);
     this.#changed();
     return counts;
@@ -113,7 +143,7 @@ export class Workspace {
 
   reset(): void {
     this.store = new ColumnarStore();
-    this.fingerprints = new Set();
+    this.fingerprints = new FingerprintSet();
     this.lastSeq = 0;
     this.#applied.clear();
     this.#changed();
