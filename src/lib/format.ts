@@ -10,7 +10,9 @@ export const formatCount = (n: number): string => countFormat.format(n);
 export function formatInstant(ms: number): string {
   if (!Number.isFinite(ms)) return '';
   const iso = new Date(ms).toISOString();
-  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+  return iso.endsWith('T00:00:00.000Z')
+    ? iso.slice(0, 10)
+    : `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 }
 
 export function formatValue(type: ValueType, value: Value | null | undefined): string {

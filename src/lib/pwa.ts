@@ -8,7 +8,9 @@ export interface PwaHooks {
 
 export function registerServiceWorker(hooks: PwaHooks): void {
   if (!('serviceWorker' in navigator)) return;
-  const wb = new Workbox('/service-worker.js', { type: import.meta.env.DEV ? 'module' : 'classic' });
+  const wb = new Workbox('/service-worker.js', {
+    type: import.meta.env.DEV ? 'module' : 'classic'
+  });
   wb.addEventListener('waiting', () => {
     hooks.onUpdateReady(() => {
       // Reload once the new worker controls the page, so the page and its assets match.

@@ -4,14 +4,7 @@ import { fail, issue, ok, type Result } from '$lib/engine/result';
 import { openDb, type ImportRecord, type SegmentsDb } from '$lib/storage/db';
 import { DataRepo } from '$lib/storage/data-repo';
 import { sampleStore, toCsvLine, CUSTOMER_HEADER, EVENT_HEADER } from '$lib/sample/generate';
-import type {
-  DataSummary,
-  ImportProgress,
-  ProgressCallback,
-  Settings,
-  StorageInfo,
-  WorkerApi
-} from './api';
+import type { DataSummary, ImportProgress, Settings, StorageInfo, WorkerApi } from './api';
 import { Browser } from './browse';
 import { Importer, importLockName } from './importer';
 import { Workspace } from './workspace';

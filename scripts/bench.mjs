@@ -1,0 +1,28 @@
+// `npm run bench`: every benchmark, one after another, each printing its figures and ratios.
+//   --only import|engine   run one of them
+//   --sizes S,L            engine sizes (default S,L: 100k/1M and 1M/10M; L takes several minutes)
+// Timing targets live here, never in tests: the machine is shared and noisy, so ratios are measured
+// side by side in one run.
+import { spawnSync } from 'node:child_process';
+
+const args = process.argv.slice(2);
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const sizes = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : 'S,L';
+
+const run = (label, cmd, cmdArgs) => {
+  console.log(`\n=== ${label} ===`);
+  const r = spawnSync(cmd, cmdArgs, { stdio: 'inherit' });
+  return r.status ?? 1;
+};
+
+let status = 0;
+if (!only || only === 'import')
+  status ||= run('import (Chromium)', 'npx', ['tsx', 'bench/import.ts']);
+if (!only || only === 'engine')
+  status ||= run('segment engine vs DuckDB (Node)', 'npx', [
+    'tsx',
+    'bench/engine/run.ts',
+    '--sizes',
+    sizes
+  ]);
+process.exit(status);
