@@ -21,3 +21,28 @@ for (const seg of benchSegments(now)) {
   for (let k = 0; k < reps; k++) ev.all(now);
   console.log(`${seg.name}: ${((performance.now() - t) / reps).toFixed(2)} ms`);
 }
+
+if (process.argv.includes('--incremental')) {
+  const { SegmentEngine } = await import('../../src/lib/engine/live');
+  const { EXTRA_LIVE_QUERIES } = await import('./segments');
+  const engine = new SegmentEngine(store);
+  const queries = [...benchSegments(now).map((s) => s.query), ...EXTRA_LIVE_QUERIES];
+  queries.forEach((q, k) => {
+    const c = compileQuery(q, store.schema());
+    if (c.ok) engine.set(`s${k}`, c.value, now);
+  });
+  const names = ['Viewed Product', 'Added to Cart', 'Purchased', 'Opened Email'];
+  const t = performance.now();
+  const count = 50_000;
+  for (let k = 0; k < count; k++) {
+    const name = names[k % names.length];
+    const r = store.addEvents({
+      customerIds: [store.idOf((k * 7919) % store.customerCount)],
+      names: [name],
+      timestamps: [now + 86_400_000 + k * 500],
+      properties: []
+    });
+    engine.update(r.touched, now + 86_400_000 + k * 500, { events: [name] });
+  }
+  console.log(`incremental: ${(((performance.now() - t) / count) * 1000).toFixed(1)} µs per event`);
+}

@@ -117,7 +117,8 @@ export class Column {
       this.codes = codes;
       this.nums = new Float64Array(0);
     } else {
-      const nums = new Float64Array(capacity);
+      // Missing numbers read as NaN, so comparisons over the column need no presence test.
+      const nums = new Float64Array(capacity).fill(NaN, this.nums.length);
       nums.set(this.nums);
       this.nums = nums;
       this.codes = new Int32Array(0);
@@ -190,6 +191,7 @@ export class Column {
       if (had) {
         this.presence[word] &= ~bit;
         this.presentCount--;
+        if (this.def.type !== 'string') this.nums[i] = NaN;
       }
       return;
     }

@@ -142,28 +142,28 @@ function conditionAll(
   const x = col.nums;
   const a = r.nums[0];
   const b = r.nums[1];
-  // The common comparisons get their own tight loops; the rest share the generic test.
+  // Missing values are NaN in `nums`, and every comparison with NaN is false: these loops need no
+  // presence test. `!=` and `not in` (true for NaN) go through the generic test, which checks it.
   switch (c.op) {
     case '>':
     case 'after':
-      for (let i = 0; i < n; i++) out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 && x[i] > a ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = x[i] > a ? 1 : 0;
       return;
     case '>=':
-      for (let i = 0; i < n; i++) out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 && x[i] >= a ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = x[i] >= a ? 1 : 0;
       return;
     case '<':
     case 'before':
-      for (let i = 0; i < n; i++) out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 && x[i] < a ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = x[i] < a ? 1 : 0;
       return;
     case '<=':
-      for (let i = 0; i < n; i++) out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 && x[i] <= a ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = x[i] <= a ? 1 : 0;
       return;
     case '=':
-      for (let i = 0; i < n; i++) out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 && x[i] === a ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = x[i] === a ? 1 : 0;
       return;
     case 'between':
-      for (let i = 0; i < n; i++)
-        out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 && x[i] >= a && x[i] <= b ? 1 : 0;
+      for (let i = 0; i < n; i++) out[i] = x[i] >= a && x[i] <= b ? 1 : 0;
       return;
     default:
       for (let i = 0; i < n; i++)
@@ -473,9 +473,10 @@ export class Evaluator {
   /** Scratch vectors reused across nodes and evaluations (allocating them dominated small rules). */
   private readonly pool: Uint8Array[] = [];
 
+  // Lengths are rounded up to whole 32-bit words so the combining loops can work 4 customers at once.
   private take(n: number): Uint8Array {
     const b = this.pool.pop();
-    return b && b.length >= n ? b : new Uint8Array(Math.max(n, 16));
+    return b && b.length >= n ? b : new Uint8Array(Math.max(16, (n + 7) & ~7));
   }
 
   private give(b: Uint8Array): void {
@@ -521,7 +522,8 @@ export class Evaluator {
         return this.nodeAll(node.root, now, sel, n);
       case 'not': {
         const inner = this.nodeAll(node.child, now, sel, n);
-        for (let i = 0; i < n; i++) inner[i] ^= 1;
+        const w = words(inner, n);
+        for (let i = 0; i < w.length; i++) w[i] ^= ONES;
         return inner;
       }
       case 'and': {
@@ -532,9 +534,9 @@ export class Evaluator {
           const r = this.nodeAll(child, now, acc ?? sel, n);
           if (acc === null) {
             acc = r;
-            if (sel) for (let i = 0; i < n; i++) acc[i] &= sel[i];
+            if (sel) andInto(acc, sel, n);
           } else {
-            for (let i = 0; i < n; i++) acc[i] &= r[i];
+            andInto(acc, r, n);
             this.give(r);
           }
         }
@@ -542,17 +544,20 @@ export class Evaluator {
       }
       case 'or': {
         const order = [...node.children].sort((a, b) => cost(a) - cost(b));
-        const acc = this.take(n).fill(0, 0, n);
+        const acc = this.take(n).fill(0);
         // Customers still undecided: selected and not yet true.
         const open = this.take(n);
-        if (sel) open.set(sel.subarray(0, n));
-        else open.fill(1, 0, n);
+        if (sel) open.set(sel.subarray(0, Math.min(sel.length, open.length)));
+        else open.fill(1);
+        const accW = words(acc, n);
+        const openW = words(open, n);
         for (const child of order) {
           const r = this.nodeAll(child, now, open, n);
-          for (let i = 0; i < n; i++) {
-            const hit = r[i] & open[i];
-            acc[i] |= hit;
-            open[i] &= hit ^ 1;
+          const rW = words(r, n);
+          for (let i = 0; i < openW.length; i++) {
+            const hit = rW[i] & openW[i];
+            accW[i] |= hit;
+            openW[i] &= hit ^ ONES;
           }
           this.give(r);
         }
@@ -719,6 +724,28 @@ export class Evaluator {
       }
     }
   }
+}
+
+/** Four 0/1 bytes at a time. */
+const ONES = 0x01010101;
+
+/** A 32-bit view over the first n bytes (rounded up; pool buffers are padded to whole words). */
+const words = (b: Uint8Array, n: number): Uint32Array =>
+  new Uint32Array(b.buffer, b.byteOffset, Math.min((n + 3) >>> 2, b.length >>> 2));
+
+function andInto(acc: Uint8Array, r: Uint8Array, n: number): void {
+  if (
+    acc.byteOffset % 4 !== 0 ||
+    r.byteOffset % 4 !== 0 ||
+    acc.length < ((n + 3) & ~3) ||
+    r.length < ((n + 3) & ~3)
+  ) {
+    for (let i = 0; i < n; i++) acc[i] &= r[i];
+    return;
+  }
+  const a = words(acc, n);
+  const b = words(r, n);
+  for (let i = 0; i < a.length; i++) a[i] &= b[i];
 }
 
 /** sum/avg/min/max of a numeric column over slots [lo, hi); NaN when there is nothing to aggregate. */
