@@ -53,4 +53,10 @@ test('a first visit invites to load sample data, which can then be browsed', asy
   await page.getByRole('link', { name: 'Attributes', exact: true }).click();
   const totalSpent = page.getByTestId('attributes-table').getByRole('row', { name: /total_spent/ });
   await expect(totalSpent).toContainText('number');
+
+  // Starting over removes everything, after a confirmation.
+  await page.getByRole('link', { name: 'Overview', exact: true }).click();
+  await page.getByRole('button', { name: 'Delete all data…' }).click();
+  await page.getByRole('button', { name: 'Yes, delete everything' }).click();
+  await expect(page.getByRole('heading', { name: 'Welcome to Segments' })).toBeVisible();
 });

@@ -39,6 +39,20 @@ class AppState {
 
 export const app = new AppState();
 
+/**
+ * Asks the browser to keep this origin's data under storage pressure (Chromium decides from site
+ * engagement; an installed app is granted). Called when the user first stores data.
+ */
+export async function requestPersistentStorage(): Promise<void> {
+  try {
+    if (navigator.storage?.persist && !(await navigator.storage.persisted())) {
+      await navigator.storage.persist();
+    }
+  } catch {
+    // Not granted or not supported: the data is still stored, only without the guarantee.
+  }
+}
+
 /** The one place unexpected failures go: the user is told something useful, the console gets the rest. */
 export function handleError(error: unknown, context: string): void {
   console.error(context, error);

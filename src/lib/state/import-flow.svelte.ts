@@ -5,7 +5,7 @@ import type { Issue } from '$lib/engine/result';
 import type { ImportKind, ImportRecord } from '$lib/storage/db';
 import type { FileInspection, ImportProgress, ImportSetup } from '$lib/worker/api';
 import { callback, dataWorker } from '$lib/worker/client';
-import { app, handleError } from './app.svelte';
+import { app, handleError, requestPersistentStorage } from './app.svelte';
 
 export type ImportStep = 'choose' | 'inspecting' | 'mapping' | 'importing' | 'done';
 
@@ -68,6 +68,7 @@ export class ImportFlow {
     const { file, setup } = this;
     if (!file || !setup || this.planIssues.length > 0) return;
     this.step = 'importing';
+    void requestPersistentStorage();
     this.progress = null;
     this.failure = [];
     try {

@@ -19,7 +19,7 @@ export function watchImports(): () => void {
       imports.list = records;
       imports.loaded = true;
       const committed = records.reduce((max, r) => Math.max(max, r.seq ?? 0), 0);
-      if (lastCommitted !== -1 && committed > lastCommitted) {
+      if (lastCommitted !== -1 && committed !== lastCommitted) {
         dataWorker()
           .sync()
           .then((summary) => (app.summary = summary))

@@ -220,8 +220,9 @@ export class DataRepo {
     return true;
   }
 
-  async committedImports(afterSeq = 0): Promise<ImportRecord[]> {
-    return this.db.imports.where('seq').above(afterSeq).sortBy('seq');
+  /** Committed imports in commit order. */
+  async committedImports(): Promise<ImportRecord[]> {
+    return this.db.imports.where('seq').above(0).sortBy('seq');
   }
 
   /** Replays a committed import's chunks in write order. */
@@ -258,8 +259,13 @@ export class DataRepo {
     });
   }
 
-  /** Removes every import and all data (used by "Delete all data"). */
+  /**
+   * Removes every import and all data ("Delete all data"). Settings and the commit sequence stay, so
+   * other tabs never mistake a new import for one they already hold.
+   */
   async clearAll(): Promise<void> {
-    await Promise.all(this.db.tables.map((t) => t.clear()));
+    await this.db.transaction('rw', this.db.tables, async () => {
+      await Promise.all(this.db.tables.filter((t) => t.name !== 'meta').map((t) => t.clear()));
+    });
   }
 }

@@ -31,10 +31,11 @@ export class Workspace {
   fingerprints = new FingerprintSet();
   /** Bumped on every change, so caches (sort orders, search text) know when to rebuild. */
   version = 0;
-  lastSeq = 0;
   lastLoad: LoadTimings | null = null;
   /** Imports already in memory (or being applied by this worker): a sync must not replay them. */
   readonly #applied = new Set<string>();
+  /** Imports whose data is in memory (a subset of #applied: claimed imports may not be committed yet). */
+  readonly #loaded = new Set<string>();
   #loading: Promise<number> = Promise.resolve(0);
   #emails: Map<string, string> | null = null;
 
@@ -56,10 +57,15 @@ export class Workspace {
   }
 
   async #load(): Promise<number> {
-    const imports = (await this.repo.committedImports(this.lastSeq)).filter(
-      (r) => !this.#applied.has(r.id)
-    );
-    for (const record of imports) this.#applied.add(record.id);
+    const all = await this.repo.committedImports();
+    // Another tab deleted the data this worker holds: start again from what is stored now.
+    const stored = new Set(all.map((r) => r.id));
+    if ([...this.#loaded].some((id) => !stored.has(id))) this.reset();
+    const imports = all.filter((r) => !this.#applied.has(r.id));
+    for (const record of imports) {
+      this.#applied.add(record.id);
+      this.#loaded.add(record.id);
+    }
     const started = performance.now();
     let applyMs = 0;
     let chunks = 0;
@@ -80,7 +86,6 @@ export class Workspace {
           chunks++;
         }
       );
-      this.lastSeq = Math.max(this.lastSeq, record.seq ?? 0);
     }
     this.lastLoad = {
       imports: imports.length,
@@ -111,7 +116,7 @@ export class Workspace {
       counts.createdCustomers += r.createdCustomers;
     }
     this.fingerprints.addAll(fingerprints);
-    this.lastSeq = Math.max(this.lastSeq, record.seq ?? 0);
+    this.#loaded.add(record.id);
     this.#changed();
     return counts;
   }
@@ -144,8 +149,8 @@ export class Workspace {
   reset(): void {
     this.store = new ColumnarStore();
     this.fingerprints = new FingerprintSet();
-    this.lastSeq = 0;
     this.#applied.clear();
+    this.#loaded.clear();
     this.#changed();
   }
 

@@ -307,3 +307,21 @@ describe('browsing', () => {
     expect(byName).toMatchObject({ total: 4, matched: 1 });
   });
 });
+
+describe('several tabs', () => {
+  it('a tab picks up imports made in another tab, and a delete-all made there', async () => {
+    const db = freshDb();
+    const a = createDataService(db);
+    const b = createDataService(db);
+    await a.init();
+    await b.init();
+    await importBlob(a, fixture('customers.csv'), 'customers.csv');
+    expect((await b.sync()).customers).toBe(4);
+    await a.deleteAllData();
+    await importBlob(a, csv('id,city\nZ1,Pune\n'), 'one.csv');
+    const summary = await b.sync();
+    expect(summary.customers).toBe(1);
+    expect((await b.customer('Z1')).ok).toBe(true);
+    expect((await b.customer('1001')).ok).toBe(false);
+  });
+});
