@@ -117,3 +117,18 @@ test('files in other encodings and delimiters import with the right characters',
   await page.getByRole('searchbox', { name: 'Search customers' }).fill('é');
   await expect(page.getByTestId('customers-matched')).not.toContainText(/^0 of/);
 });
+
+test('a Shopify customers export without an id column is keyed by email', async ({ page }) => {
+  const importer = new ImportPage(page);
+  await importer.open();
+  await importer.chooseFile(fixture('shopify-customers.csv'));
+  await expect(page.getByTestId('key-note')).toContainText('matched by the email address');
+  const mapping = importer.mapping();
+  await expect(mapping.getByLabel('Type of column Accepts Marketing')).toHaveValue('boolean');
+  await expect(mapping.getByLabel('Type of column Total Spent')).toHaveValue('number');
+  await importer.start();
+  await expect(importer.report().getByTestId('count-inserted')).toHaveText('3');
+  await page.goto('/customers/ana.silva%40example.com');
+  await expect(page.getByTestId('customer-id')).toHaveText('ana.silva@example.com');
+  await expect(page.getByRole('definition').filter({ hasText: '1,299' })).toBeVisible();
+});
