@@ -11,12 +11,20 @@ import {
   type CustomerBatch,
   type EventBatch,
   type FieldDef,
-  type Value
+  type Value,
+  type ValueType
 } from '$lib/engine/schema';
 import { keyColumn, validatePlan, type ColumnPlan, type ImportPlan } from './columns';
 import { rejectReasons } from './messages';
 import type { RejectedRow } from './report';
-import { parseTimestamp, parseValue, stripSpreadsheetGuard, type ValueOptions } from './values';
+import {
+  parseBoolean,
+  parseDate,
+  parseNumber,
+  parseTimestamp,
+  stripSpreadsheetGuard,
+  type ValueOptions
+} from './values';
 
 export interface MapOptions {
   /** Country assumed for phones written without an international prefix. */
@@ -60,13 +68,26 @@ export const toE164 = (phone: string, defaultCountry?: CountryCode): string | nu
   }
 };
 
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
 /** A key email: trimmed and lower-cased; undefined when it is not an address. */
 export const emailKey = (raw: string): string | undefined => {
   const email = raw.trim().toLowerCase();
-  return /^[^\s@]+@[^\s@]+$/.test(email) ? email : undefined;
+  return EMAIL.test(email) ? email : undefined;
 };
 
-const isBlank = (row: readonly string[]): boolean => row.every((cell) => cell.trim() === '');
+/** `cell.trim() === ''`, answered from the first character when it is visible ASCII. */
+const isBlankCell = (cell: string): boolean => {
+  if (cell.length === 0) return true;
+  const c = cell.charCodeAt(0);
+  if (c > 32 && c < 127) return false;
+  return cell.trim() === '';
+};
+
+const isBlank = (row: readonly string[]): boolean => {
+  for (let i = 0; i < row.length; i++) if (!isBlankCell(row[i])) return false;
+  return true;
+};
 
 /** A shape problem of a record, or undefined. Extra fields that are all blank are tolerated. */
 const shapeProblem = (
@@ -76,7 +97,7 @@ const shapeProblem = (
 ): RejectedRow | undefined => {
   const expected = plan.fieldCount;
   if (row.length === expected) return undefined;
-  if (row.length > expected && row.slice(expected).every((c) => c.trim() === '')) return undefined;
+  if (row.length > expected && row.slice(expected).every(isBlankCell)) return undefined;
   const reason = rejectReasons.fieldCount(expected, row.length);
   if (row.length < expected)
     return { row: rowNumber, column: plan.columns[row.length]?.header ?? '', value: '', reason };
@@ -87,56 +108,93 @@ const shapeProblem = (
 interface Output {
   readonly def: FieldDef;
   readonly source: ColumnPlan;
+  /** `source.index`, hoisted for the row loop. */
+  readonly index: number;
   readonly convert: (raw: string) => Value | null | undefined;
 }
 
-const typedOutput = (column: ColumnPlan, options: ValueOptions): Output => ({
-  def: { key: column.key, label: column.header, type: column.type },
-  source: column,
-  convert: (raw) => parseValue(raw, column.type, options)
-});
+const output = (
+  def: FieldDef,
+  source: ColumnPlan,
+  convert: (raw: string) => Value | null | undefined
+): Output => ({ def, source, index: source.index, convert });
 
-const stringOutput = (column: ColumnPlan, key: string, label = column.header): Output => ({
-  def: { key, label, type: 'string' },
-  source: column,
-  convert: (raw) => {
-    const t = raw.trim();
-    return t === '' ? null : t;
+const trimmedOrNull = (raw: string): string | null => {
+  const t = raw.trim();
+  return t === '' ? null : t;
+};
+
+/** `parseValue(raw, type, options)`, specialised by type once per column. */
+const converter = (
+  type: ValueType,
+  options: ValueOptions
+): ((raw: string) => Value | null | undefined) => {
+  switch (type) {
+    case 'string':
+      return trimmedOrNull;
+    case 'number':
+      return (raw) => {
+        const t = raw.trim();
+        return t === '' ? null : parseNumber(t, options);
+      };
+    case 'boolean':
+      return (raw) => {
+        const t = raw.trim();
+        return t === '' ? null : parseBoolean(t, true);
+      };
+    case 'date':
+      return (raw) => {
+        const t = raw.trim();
+        return t === '' ? null : parseDate(t);
+      };
   }
-});
+};
+
+const typedOutput = (column: ColumnPlan, options: ValueOptions): Output =>
+  output(
+    { key: column.key, label: column.header, type: column.type },
+    column,
+    converter(column.type, options)
+  );
+
+const stringOutput = (column: ColumnPlan, key: string, label = column.header): Output =>
+  output({ key, label, type: 'string' }, column, trimmedOrNull);
 
 const phoneOutputs = (column: ColumnPlan, defaultCountry?: CountryCode): Output[] => {
   const clean = (raw: string) => stripSpreadsheetGuard(raw.trim());
   return [
-    {
-      def: { key: PHONE_KEY, label: column.header, type: 'string' },
-      source: column,
-      convert: (raw) => clean(raw) || null
-    },
-    {
-      def: { key: PHONE_E164_KEY, label: `${column.header} (E.164)`, type: 'string' },
-      source: column,
-      convert: (raw) => {
+    output(
+      { key: PHONE_KEY, label: column.header, type: 'string' },
+      column,
+      (raw) => clean(raw) || null
+    ),
+    output(
+      { key: PHONE_E164_KEY, label: `${column.header} (E.164)`, type: 'string' },
+      column,
+      (raw) => {
         const t = clean(raw);
         return t === '' ? null : toE164(t, defaultCountry);
       }
-    }
+    )
   ];
 };
 
-/** Fills one row's outputs; returns the cells or pushes rejections and returns undefined. */
+/**
+ * Fills `cells` with one row's outputs; returns whether the row is usable (not rejected before and
+ * every cell converted), pushing a rejection per bad cell.
+ */
 const convertRow = (
   row: readonly string[],
   rowNumber: number,
   outputs: readonly Output[],
+  cells: (Value | null)[],
   rejected: RejectedRow[],
   rejectedBefore: boolean
-): (Value | null)[] | undefined => {
-  const cells: (Value | null)[] = new Array(outputs.length);
+): boolean => {
   let bad = rejectedBefore;
   for (let k = 0; k < outputs.length; k++) {
     const out = outputs[k];
-    const raw = row[out.source.index] ?? '';
+    const raw = row[out.index] ?? '';
     const value = out.convert(raw);
     if (value === undefined) {
       bad = true;
@@ -148,11 +206,21 @@ const convertRow = (
       });
     } else cells[k] = value;
   }
-  return bad ? undefined : cells;
+  return !bad;
 };
 
 const columnsOf = (outputs: readonly Output[], values: (Value | null)[][]) =>
   outputs.map((out, k) => ({ def: out.def, values: values[k] }));
+
+const emptyColumns = (n: number): (Value | null)[][] => {
+  const values: (Value | null)[][] = new Array(n);
+  for (let k = 0; k < n; k++) values[k] = [];
+  return values;
+};
+
+/** The customer key of a row: the lower-cased email, or the external id as written. */
+const rowKey = (rawKey: string, byEmail: boolean): string | undefined =>
+  byEmail ? emailKey(rawKey) : stripSpreadsheetGuard(rawKey.trim()) || undefined;
 
 /** A customer mapper for a valid plan of kind `customers`; the plan's issues otherwise. */
 export const createCustomerMapper = (
@@ -171,44 +239,48 @@ export const createCustomerMapper = (
     else if (column.role === 'attribute') outputs.push(typedOutput(column, valueOptions));
   }
   const byEmail = key.role === 'email';
+  const keyIndex = key.index;
+  const fieldCount = plan.fieldCount;
+  const width = outputs.length;
+  const cells: (Value | null)[] = new Array(width).fill(null);
   return ok({
     attributes: outputs.map((o) => o.def),
     mapCustomerRows(rows, firstRowNumber) {
       const ids: string[] = [];
-      const values: (Value | null)[][] = outputs.map(() => []);
+      const values = emptyColumns(width);
       const rejected: RejectedRow[] = [];
       let blankRows = 0;
       let rejectedRows = 0;
-      rows.forEach((row, i) => {
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
         const rowNumber = firstRowNumber + i;
-        if (isBlank(row)) {
-          blankRows++;
-          return;
+        if (row.length !== fieldCount || isBlankCell(row[0])) {
+          if (isBlank(row)) {
+            blankRows++;
+            continue;
+          }
+          const shape = shapeProblem(row, rowNumber, plan);
+          if (shape) {
+            rejected.push(shape);
+            rejectedRows++;
+            continue;
+          }
         }
-        const shape = shapeProblem(row, rowNumber, plan);
-        if (shape) {
-          rejected.push(shape);
-          rejectedRows++;
-          return;
-        }
-        const rawKey = row[key.index] ?? '';
-        let id: string | undefined = byEmail
-          ? emailKey(rawKey)
-          : stripSpreadsheetGuard(rawKey.trim()) || undefined;
+        const rawKey = row[keyIndex] ?? '';
+        const id = rowKey(rawKey, byEmail);
         if (id === undefined) {
           const reason =
             rawKey.trim() === '' ? rejectReasons.missingId() : rejectReasons.invalidEmail();
           rejected.push({ row: rowNumber, column: key.header, value: rawKey, reason });
         }
-        const cells = convertRow(row, rowNumber, outputs, rejected, id === undefined);
-        if (!cells || id === undefined) {
+        const usable = convertRow(row, rowNumber, outputs, cells, rejected, id === undefined);
+        if (!usable || id === undefined) {
           rejectedRows++;
-          id = undefined;
-          return;
+          continue;
         }
         ids.push(id);
-        for (let k = 0; k < cells.length; k++) values[k].push(cells[k]);
-      });
+        for (let k = 0; k < width; k++) values[k].push(cells[k]);
+      }
       return {
         batch: { ids, columns: columnsOf(outputs, values) },
         rejected,
@@ -239,80 +311,97 @@ export const createEventMapper = (
     else if (column.role === 'email') outputs.push(stringOutput(column, EMAIL_KEY));
   }
   const byEmail = key.role === 'email';
+  const keyIndex = key.index;
+  const nameIndex = nameColumn.index;
+  const timeIndex = timeColumn.index;
+  const idIndex = idColumn ? idColumn.index : -1;
+  const fieldCount = plan.fieldCount;
+  const width = outputs.length;
+  const cells: (Value | null)[] = new Array(width).fill(null);
+  const fingerprint = fingerprinter(outputs.map((o) => o.def));
+  const reject = (
+    rejected: RejectedRow[],
+    row: readonly string[],
+    rowNumber: number,
+    column: ColumnPlan,
+    reason: string
+  ) => {
+    rejected.push({ row: rowNumber, column: column.header, value: row[column.index], reason });
+  };
   return ok({
     properties: outputs.map((o) => o.def),
     mapEventRows(rows, firstRowNumber) {
       const customerIds: string[] = [];
       const names: string[] = [];
-      const timestamps: number[] = [];
+      const timestamps = new Float64Array(rows.length);
+      let count = 0;
       const fingerprints: number[] = [];
-      const values: (Value | null)[][] = outputs.map(() => []);
+      const values = emptyColumns(width);
       const rejected: RejectedRow[] = [];
       let blankRows = 0;
       let rejectedRows = 0;
-      rows.forEach((row, i) => {
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
         const rowNumber = firstRowNumber + i;
-        if (isBlank(row)) {
-          blankRows++;
-          return;
-        }
-        const shape = shapeProblem(row, rowNumber, plan);
-        if (shape) {
-          rejected.push(shape);
-          rejectedRows++;
-          return;
+        if (row.length !== fieldCount || isBlankCell(row[0])) {
+          if (isBlank(row)) {
+            blankRows++;
+            continue;
+          }
+          const shape = shapeProblem(row, rowNumber, plan);
+          if (shape) {
+            rejected.push(shape);
+            rejectedRows++;
+            continue;
+          }
         }
         const before = rejected.length;
-        const reject = (column: ColumnPlan, reason: string) =>
-          rejected.push({
-            row: rowNumber,
-            column: column.header,
-            value: row[column.index],
-            reason
-          });
-        const rawKey = row[key.index];
-        const customer = byEmail
-          ? emailKey(rawKey)
-          : stripSpreadsheetGuard(rawKey.trim()) || undefined;
+        const rawKey = row[keyIndex];
+        const customer = rowKey(rawKey, byEmail);
         if (customer === undefined)
           reject(
+            rejected,
+            row,
+            rowNumber,
             key,
             rawKey.trim() === '' ? rejectReasons.missingCustomer() : rejectReasons.invalidEmail()
           );
-        const name = row[nameColumn.index].trim();
-        if (name === '') reject(nameColumn, rejectReasons.missingEvent());
-        const rawTime = row[timeColumn.index].trim();
+        const name = row[nameIndex].trim();
+        if (name === '') reject(rejected, row, rowNumber, nameColumn, rejectReasons.missingEvent());
+        const rawTime = row[timeIndex].trim();
         const timestamp = rawTime === '' ? undefined : parseTimestamp(rawTime);
         if (timestamp === undefined)
           reject(
+            rejected,
+            row,
+            rowNumber,
             timeColumn,
             rawTime === '' ? rejectReasons.missingTimestamp() : rejectReasons.badTimestamp()
           );
-        const cells = convertRow(row, rowNumber, outputs, rejected, rejected.length > before);
-        if (!cells || customer === undefined || timestamp === undefined) {
+        const usable = convertRow(
+          row,
+          rowNumber,
+          outputs,
+          cells,
+          rejected,
+          rejected.length > before
+        );
+        if (!usable || customer === undefined || timestamp === undefined) {
           rejectedRows++;
-          return;
+          continue;
         }
-        const eventId = idColumn ? row[idColumn.index].trim() : '';
+        const eventId = idIndex >= 0 ? row[idIndex].trim() : '';
         customerIds.push(customer);
         names.push(name);
-        timestamps.push(timestamp);
-        for (let k = 0; k < cells.length; k++) values[k].push(cells[k]);
-        fingerprints.push(
-          eventFingerprint({
-            eventId: eventId === '' ? null : eventId,
-            customerId: customer,
-            name,
-            timestamp,
-            properties: outputs.map((o, k) => [o.def.key, cells[k]] as const)
-          })
-        );
-      });
+        timestamps[count++] = timestamp;
+        for (let k = 0; k < width; k++) values[k].push(cells[k]);
+        fingerprints.push(fingerprint(eventId, customer, name, timestamp, cells));
+      }
       return {
         batch: {
           customerIds,
           names,
-          timestamps: Float64Array.from(timestamps),
+          timestamps: count === rows.length ? timestamps : timestamps.slice(0, count),
           properties: columnsOf(outputs, values)
         },
         fingerprints,
@@ -361,6 +450,43 @@ const murmurish = (text: string): number => {
 export const hash53 = (text: string): number =>
   (murmurish(text) & 0x1fffff) * 0x100000000 + fnv1a(text);
 
+const SEPARATOR = 0x1f;
+
+/**
+ * `hash53` of a text given in pieces, without building it: the text is `pieces[0..count)` joined,
+ * with U+001F before piece `i` when `separated[i]` is 1. Both hashes run in one pass.
+ */
+const hash53Pieces = (pieces: readonly string[], separated: Uint8Array, count: number): number => {
+  let length = 0;
+  for (let p = 0; p < count; p++) length += pieces[p].length + separated[p];
+  let f = 0x811c9dc5;
+  let h = 0x9747b28c ^ length;
+  for (let p = 0; p < count; p++) {
+    if (separated[p] === 1) {
+      f = Math.imul(f ^ SEPARATOR, 0x01000193);
+      let k = Math.imul(SEPARATOR, 0xcc9e2d51);
+      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+      h ^= k;
+      h = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
+    }
+    const text = pieces[p];
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      f = Math.imul(f ^ c, 0x01000193);
+      let k = Math.imul(c, 0xcc9e2d51);
+      k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+      h ^= k;
+      h = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
+    }
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return ((h >>> 0) & 0x1fffff) * 0x100000000 + (f >>> 0);
+};
+
 /**
  * The identity of an event for deduplication: its `event_id` when present, else customer, lower-cased
  * name, timestamp and the non-missing properties sorted by key.
@@ -374,4 +500,74 @@ export const eventFingerprint = (event: FingerprintInput): number => {
   return hash53(
     [event.customerId, event.name.toLowerCase(), String(event.timestamp), ...props].join('\u001f')
   );
+};
+
+type Fingerprinter = (
+  eventId: string,
+  customerId: string,
+  name: string,
+  timestamp: number,
+  cells: readonly (Value | null)[]
+) => number;
+
+/**
+ * `eventFingerprint` for rows of a plan with these property columns (`cells[k]` is `defs[k]`'s
+ * value; an empty `eventId` is none), computed without per-row arrays, sorting or joined strings.
+ * The sort order of the properties is fixed once: with distinct keys free of `=`, sorting
+ * `key=type:value` strings sorts by `key=`. Other plans use `eventFingerprint` itself.
+ */
+const fingerprinter = (defs: readonly FieldDef[]): Fingerprinter => {
+  const keys = defs.map((d) => d.key);
+  if (new Set(keys).size !== keys.length || keys.some((k) => k.includes('=')))
+    return (eventId, customerId, name, timestamp, cells) =>
+      eventFingerprint({
+        eventId: eventId === '' ? null : eventId,
+        customerId,
+        name,
+        timestamp,
+        properties: defs.map((d, k) => [d.key, cells[k]] as const)
+      });
+  const order = keys
+    .map((key, k) => ({ sortKey: `${key}=`, k }))
+    .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
+    .map((o) => o.k);
+  const prefixes = keys.map((key) => ({
+    string: `${key}=string:`,
+    number: `${key}=number:`,
+    boolean: `${key}=boolean:`
+  }));
+  const width = 3 + 2 * keys.length;
+  const pieces: string[] = new Array(width).fill('');
+  const separated = new Uint8Array(width);
+  const idPieces = ['id', ''];
+  const idSeparated = Uint8Array.of(0, 1);
+  return (eventId, customerId, name, timestamp, cells) => {
+    if (eventId !== '') {
+      idPieces[1] = eventId;
+      return hash53Pieces(idPieces, idSeparated, 2);
+    }
+    pieces[0] = customerId;
+    separated[0] = 0;
+    pieces[1] = name.toLowerCase();
+    separated[1] = 1;
+    pieces[2] = String(timestamp);
+    separated[2] = 1;
+    let count = 3;
+    for (let o = 0; o < order.length; o++) {
+      const k = order[o];
+      const v = cells[k];
+      if (v === null) continue;
+      const prefix = prefixes[k];
+      pieces[count] =
+        typeof v === 'string'
+          ? prefix.string
+          : typeof v === 'number'
+            ? prefix.number
+            : prefix.boolean;
+      separated[count++] = 1;
+      pieces[count] = typeof v === 'string' ? v : String(v);
+      separated[count++] = 0;
+    }
+    return hash53Pieces(pieces, separated, count);
+  };
 };

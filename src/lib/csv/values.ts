@@ -15,8 +15,36 @@ const PLAIN = /^(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const GROUPED = /^(?:\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})+,\d{3})(?:\.\d+)?$/;
 const GROUPED_COMMA = /^(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$/;
 
+/**
+ * True when `text` is exactly `[+-]?\d+(\.\d+)?`: what most number cells look like. For such text
+ * `Number(text)` is what the general path below computes (sign handling included), so it is the fast path.
+ */
+const isPlainDecimal = (text: string): boolean => {
+  const n = text.length;
+  let i = 0;
+  let c = n > 0 ? text.charCodeAt(0) : 0;
+  if (c === 45 || c === 43) i++; // - +
+  const start = i;
+  while (i < n && (c = text.charCodeAt(i)) >= 48 && c <= 57) i++;
+  if (i === start) return false;
+  if (i === n) return true;
+  if (c !== 46) return false; // .
+  const dot = ++i;
+  while (i < n && (c = text.charCodeAt(i)) >= 48 && c <= 57) i++;
+  return i === n && i > dot;
+};
+
 /** A number from `1,299.00`, `$1,299.00`, `₹ 1,29,999`, `-3.5`, `(12.00)`, `USD 5`; undefined if not one. */
 export const parseNumber = (raw: string, options: ValueOptions = {}): number | undefined => {
+  if (isPlainDecimal(raw)) {
+    const value = Number(raw);
+    return Number.isFinite(value) ? value : undefined;
+  }
+  return parseNumberSlow(raw, options);
+};
+
+/** The general path of `parseNumber` (exported for tests comparing it with the fast path). */
+export const parseNumberSlow = (raw: string, options: ValueOptions = {}): number | undefined => {
   let text = raw.trim();
   if (text === '') return undefined;
   let negative = false;
@@ -52,6 +80,8 @@ const FALSE_WORDS = new Set(['false', 'no', 'n', 'f']);
 
 /** true/false, yes/no, y/n (any case); `1`/`0` only when `allowDigits` (the column is boolean). */
 export const parseBoolean = (raw: string, allowDigits = true): boolean | undefined => {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
   const word = raw.trim().toLowerCase();
   if (TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;
@@ -68,6 +98,103 @@ const ISO_DATE =
  * `… UTC`. A time without a zone is read as UTC. Undefined when not such a date or out of range.
  */
 export const parseDate = (raw: string): number | undefined => {
+  const text = raw.trim();
+  const fast = fastIsoDate(text);
+  return fast === fast ? fast : parseDateSlow(text);
+};
+
+/** Two ASCII digits at `i` as a number, or -1 (the caller checks that `i + 1` is in range). */
+const twoDigits = (text: string, i: number): number => {
+  const a = text.charCodeAt(i) - 48;
+  const b = text.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+};
+
+/** `Math.floor(Number('0.' + digits) * 1000)` for every 1-, 2- and 3-digit fraction, as the slow path computes it. */
+const FRACTION_MS: readonly (readonly number[])[] = [1, 2, 3].map((width) =>
+  Array.from({ length: 10 ** width }, (_, n) =>
+    Math.floor(Number(`0.${String(n).padStart(width, '0')}`) * 1000)
+  )
+);
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+const isLeapYear = (year: number): boolean =>
+  year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+
+/**
+ * The common forms, read with charCodeAt and Date.UTC: `YYYY-MM-DD`, then optionally `[T ]HH:MM`,
+ * `:SS`, `.f`–`.fff`, and a zone `Z`, `±HH`, `±HHMM` or `±HH:MM` (after at most one space). NaN when
+ * the text is anything else, or out of range: the caller then takes the general (regex) path, which
+ * decides. Whatever this returns is what that path returns for the same text.
+ */
+const fastIsoDate = (text: string): number => {
+  const n = text.length;
+  if (n < 10) return NaN;
+  const y1 = twoDigits(text, 0);
+  const y2 = twoDigits(text, 2);
+  const sep1 = text.charCodeAt(4);
+  const sep2 = text.charCodeAt(7);
+  if (y1 < 1 || y2 < 0 || (sep1 !== 45 && sep1 !== 47) || (sep2 !== 45 && sep2 !== 47)) return NaN;
+  const year = y1 * 100 + y2; // >= 100: Date.UTC maps years 0-99 to 1900-1999
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  if (month < 1 || month > 12 || day < 1) return NaN;
+  if (day > DAYS_IN_MONTH[month - 1] && !(month === 2 && day === 29 && isLeapYear(year)))
+    return NaN;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  let ms = 0;
+  let i = 10;
+  let c = text.charCodeAt(i);
+  if (n >= 16 && (c === 84 || c === 116 || c === 32) && text.charCodeAt(13) === 58) {
+    // [Tt ]HH:MM
+    hour = twoDigits(text, 11);
+    minute = twoDigits(text, 14);
+    if (hour < 0 || hour > 23 || minute < 0 || minute > 59) return NaN;
+    i = 16;
+    if (i < n && text.charCodeAt(i) === 58) {
+      if (i + 3 > n) return NaN;
+      second = twoDigits(text, i + 1);
+      if (second < 0 || second > 59) return NaN;
+      i += 3;
+      c = text.charCodeAt(i);
+      if (i < n && (c === 46 || c === 44)) {
+        const start = ++i;
+        let frac = 0;
+        while (i < n && (c = text.charCodeAt(i)) >= 48 && c <= 57 && i - start < 3) {
+          frac = frac * 10 + (c - 48);
+          i++;
+        }
+        const width = i - start;
+        if (width === 0 || (i < n && c >= 48 && c <= 57)) return NaN; // none, or more than 3
+        ms = FRACTION_MS[width - 1][frac];
+      }
+    }
+  }
+  let offset = 0;
+  if (i < n) {
+    c = text.charCodeAt(i);
+    if (c === 32 && i + 1 < n) c = text.charCodeAt(++i);
+    if ((c === 90 || c === 122) && i + 1 === n) offset = 0;
+    else if (c === 43 || c === 45) {
+      const rest = n - i - 1;
+      const hh = rest >= 2 ? twoDigits(text, i + 1) : -1;
+      let mm = 0;
+      if (hh < 0) return NaN;
+      if (rest === 4) mm = twoDigits(text, i + 3);
+      else if (rest === 5 && text.charCodeAt(i + 3) === 58) mm = twoDigits(text, i + 4);
+      else if (rest !== 2) return NaN;
+      if (mm < 0) return NaN;
+      offset = (c === 45 ? -1 : 1) * (hh * 60 + mm) * 60_000;
+    } else return NaN;
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset;
+};
+
+/** The general path of `parseDate` (exported for tests comparing it with the fast path). */
+export const parseDateSlow = (raw: string): number | undefined => {
   const m = ISO_DATE.exec(raw.trim());
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
@@ -101,11 +228,35 @@ const EPOCH = /^\d{9,13}(?:\.\d+)?$/;
 /** An event time: a date as in `parseDate`, or epoch seconds (< 1e11) or epoch milliseconds. */
 export const parseTimestamp = (raw: string): number | undefined => {
   const text = raw.trim();
-  if (EPOCH.test(text)) {
+  if (isEpoch(text)) {
     const n = Number(text);
     return Math.round(n < 1e11 ? n * 1000 : n);
   }
   return parseDate(text);
+};
+
+/** `EPOCH.test(text)` without the regex: 9 to 13 digits, optionally `.` and more digits. */
+const isEpoch = (text: string): boolean => {
+  const n = text.length;
+  let i = 0;
+  let c = 0;
+  while (i < n && (c = text.charCodeAt(i)) >= 48 && c <= 57) i++;
+  if (i < 9 || i > 13) return false;
+  if (i === n) return true;
+  if (c !== 46) return false;
+  const dot = ++i;
+  while (i < n && (c = text.charCodeAt(i)) >= 48 && c <= 57) i++;
+  return i === n && i > dot;
+};
+
+/** The regex form of `parseTimestamp` (for tests comparing it with the fast path). */
+export const parseTimestampSlow = (raw: string): number | undefined => {
+  const text = raw.trim();
+  if (EPOCH.test(text)) {
+    const n = Number(text);
+    return Math.round(n < 1e11 ? n * 1000 : n);
+  }
+  return parseDateSlow(text);
 };
 
 /** Spreadsheet exports guard phones and zips with a leading apostrophe (`'75008`); drop it. */
