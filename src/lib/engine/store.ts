@@ -114,7 +114,8 @@ export class ColumnarStore {
     touched: readonly number[];
   } {
     const rows = batch.customerIds.length;
-    const seen = new Set<number>();
+    // Single events (live tracking) are the common small case: skip the set for them.
+    const seen = rows > 16 ? new Set<number>() : undefined;
     const touched: number[] = [];
     const before = this.ids.length;
     let added = 0;
@@ -137,8 +138,8 @@ export class ColumnarStore {
       lastId = id;
       if (c !== lastCustomer) {
         lastCustomer = c;
-        if (!seen.has(c)) {
-          seen.add(c);
+        if (seen ? !seen.has(c) : !touched.includes(c)) {
+          seen?.add(c);
           touched.push(c);
         }
       }
