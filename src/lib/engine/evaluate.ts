@@ -3,8 +3,8 @@
 // change this answer" (the instant the timer queue waits for).
 import type { Column } from './column';
 import type { CCondition, CEvent, CNode, CompiledSegment, CWhere } from './compile';
-import { lowerBound, upperBound, type EventTable } from './event-table';
-import type { AggregateFn, Literal } from './model';
+import { lowerBound, upperBound, type EventTable, type Prefix } from './event-table';
+import type { AggregateFn, Literal, TimeWindow } from './model';
 import { isRelative, literalInstant } from './operators';
 import type { ColumnarStore } from './store';
 import { reachedAt, subtract, type Unit } from './time';
@@ -171,24 +171,24 @@ function conditionAll(
   }
 }
 
+/** The earlier of `next` and `x`, counting x only when it lies after now. */
+const sooner = (next: number, x: number, now: number): number => (x > now && x < next ? x : next);
+
 /** When passing time can next change a condition's answer for value x (conservative, > now). */
 function conditionNext(c: CCondition, x: number | undefined, now: number): number {
   if (x === undefined || c.type !== 'date') return Infinity;
   let next = Infinity;
-  const consider = (t: number): void => {
-    if (t > now && t < next) next = t;
-  };
   if (c.op === 'within last') {
     const amount = c.values[0]?.kind === 'number' ? c.values[0].value : NaN;
-    consider(x);
-    consider(reachedAt(x, amount, c.unit ?? 'days'));
+    next = sooner(next, x, now);
+    next = sooner(next, reachedAt(x, amount, c.unit ?? 'days'), now);
     return next;
   }
   for (const v of c.values) {
     if (!isRelative(v) || v.kind !== 'relative') continue;
     // The bound `now − N unit` passes x (>=) and then passes it strictly (>).
-    consider(reachedAt(x, v.amount, v.unit));
-    consider(reachedAt(x + 1, v.amount, v.unit));
+    next = sooner(next, reachedAt(x, v.amount, v.unit), now);
+    next = sooner(next, reachedAt(x + 1, v.amount, v.unit), now);
   }
   return next;
 }
@@ -421,12 +421,9 @@ function eventNext(
   const ts = t.slotTs;
   const { lo, hi } = windowRange(t, e, c, now);
   let next = Infinity;
-  const consider = (x: number): void => {
-    if (x > now && x < next) next = x;
-  };
   // A future event starts to count when now reaches it.
   const firstFuture = t.last <= now ? end : upperBound(ts, s, end, now);
-  if (firstFuture < end) consider(ts[firstFuture]);
+  if (firstFuture < end) next = sooner(next, ts[firstFuture], now);
   const w = e.window;
   if (!w) return next;
   // Events leave through a lower bound that moves with now.
@@ -440,10 +437,12 @@ function eventNext(
     // With a plain `at least n` that holds, only the n-th newest event leaving can flip it.
     const k = value && e.count.op === 'at least' && !e.where && !e.aggregate ? hi - e.count.n : lo;
     const x = ts[Math.max(lo, k)];
-    consider(
+    next = sooner(
+      next,
       w.kind === 'last'
         ? reachedAt(x, movingFrom.amount, movingFrom.unit)
-        : reachedAt(x + 1, movingFrom.amount, movingFrom.unit)
+        : reachedAt(x + 1, movingFrom.amount, movingFrom.unit),
+      now
     );
   }
   // Events enter through an upper bound that moves with now.
@@ -451,10 +450,12 @@ function eventNext(
     w.kind === 'before' ? relative(w.to) : w.kind === 'between' ? relative(w.to) : undefined;
   if (movingTo && hi < end) {
     const x = ts[hi];
-    consider(
+    next = sooner(
+      next,
       w.kind === 'before'
         ? reachedAt(x + 1, movingTo.amount, movingTo.unit)
-        : reachedAt(x, movingTo.amount, movingTo.unit)
+        : reachedAt(x, movingTo.amount, movingTo.unit),
+      now
     );
   }
   return next;
@@ -570,101 +571,11 @@ export class Evaluator {
   private eventAll(e: CEvent, now: number, sel: Uint8Array | null, n: number): Uint8Array {
     const out = this.take(n);
     const t = this.store.eventTable(e.event);
-    const empty = emptyFacts(e).result ? 1 : 0;
-    if (!t) return out.fill(empty, 0, n);
-    // Groups to read: the table's own, or (for a `where` that does not move with time) the cached
-    // groups of just the matching events, so the filter costs nothing per evaluation.
-    let groups: Groups = t;
-    let match: ((row: number) => boolean) | undefined;
-    const where = e.where;
-    if (where) {
-      if (whereMoves(where)) match = whereMatcher(t, where, now, true);
-      else groups = t.filtered(whereKey(where), () => whereMatcher(t, where, now, true));
-    }
-    const gLen = groups.gLen;
-    const gStart = groups.gStart;
-    const ts = groups.slotTs;
-    const slots = groups.slots;
-    const w = e.window;
-    const noFuture = t.last <= now;
-    // Window bounds as instants, resolved once for everyone.
-    const kind = w ? w.kind : 'all';
-    const a =
-      w?.kind === 'last'
-        ? subtract(now, w.amount, w.unit)
-        : w?.kind === 'since' || w?.kind === 'between'
-          ? literalInstant(w.from, now)
-          : w?.kind === 'before'
-            ? literalInstant(w.to, now)
-            : 0;
-    const b = w?.kind === 'between' ? literalInstant(w.to, now, true) : 0;
-    const op = e.count.op;
-    const k = e.count.n;
-    const agg = e.aggregate;
-    const aggCol = agg ? t.props.get(agg.property) : undefined;
-    const num = aggCol && aggCol.type === 'number' ? aggCol : undefined;
-    const prefix =
-      agg && !e.where && (agg.fn === 'sum' || agg.fn === 'avg')
-        ? t.prefix(agg.property)
-        : undefined;
+    if (!t) return out.fill(emptyFacts(e).result ? 1 : 0, 0, n);
+    const plan = planEvent(t, e, now, true);
     for (let c = 0; c < n; c++) {
       if (sel !== null && sel[c] === 0) continue;
-      const len = gLen[c];
-      if (len === 0) {
-        out[c] = empty;
-        continue;
-      }
-      const s = gStart[c];
-      let hi = s + len;
-      if (!noFuture) hi = upperBound(ts, s, hi, now);
-      let lo = s;
-      if (kind === 'last') lo = upperBound(ts, s, hi, a);
-      else if (kind === 'since') lo = lowerBound(ts, s, hi, a);
-      else if (kind === 'before') hi = lowerBound(ts, s, hi, a);
-      else if (kind === 'between') {
-        lo = lowerBound(ts, s, hi, a);
-        hi = Math.max(lo, upperBound(ts, lo, hi, b));
-      }
-      if (match === undefined && agg === undefined) {
-        out[c] = countOk(op, hi - lo, k) ? 1 : 0;
-        continue;
-      }
-      if (match !== undefined) {
-        // A filter that moves with time: scan the window (newest first, stopping when decided).
-        if (agg !== undefined) {
-          out[c] = eventFacts(t, e, c, now, match).result ? 1 : 0;
-          continue;
-        }
-        let count = 0;
-        for (let j = hi - 1; j >= lo; j--) {
-          if (match(slots[j])) count++;
-          if (op === 'at least' && count >= k) break;
-        }
-        out[c] = countOk(op, count, k) ? 1 : 0;
-        continue;
-      }
-      if (!countOk(op, hi - lo, k) || agg === undefined) {
-        out[c] = 0;
-        continue;
-      }
-      let value: number;
-      if (prefix !== undefined && groups === t) {
-        const col = num as Column;
-        const none = hi <= lo;
-        let sum = none ? 0 : prefix.sum[hi - 1] - (lo > s ? prefix.sum[lo - 1] : 0);
-        const present = none ? 0 : prefix.cnt[hi - 1] - (lo > s ? prefix.cnt[lo - 1] : 0);
-        // Prefix differences carry rounding error; near the threshold, sum the window in order so
-        // the answer is exactly that of plain summation.
-        const threshold = agg.fn === 'avg' ? agg.value * present : agg.value;
-        if (Math.abs(sum - threshold) <= 1e-9 * Math.max(1, Math.abs(threshold), Math.abs(sum))) {
-          sum = 0;
-          for (let j = lo; j < hi; j++) if (col.has(slots[j])) sum += col.nums[slots[j]];
-        }
-        value = agg.fn === 'sum' ? sum : present === 0 ? NaN : sum / present;
-      } else {
-        value = aggregateOver(slots, lo, hi, num, agg.fn);
-      }
-      out[c] = !Number.isNaN(value) && compare(agg.op, value, agg.value) ? 1 : 0;
+      out[c] = eventAt(plan, e, c);
     }
     return out;
   }
@@ -673,8 +584,11 @@ export class Evaluator {
     switch (node.kind) {
       case 'condition':
         return testColumn(this.store.attributeColumn(node.key), node, resolve(node, now), c);
-      case 'event':
-        return eventFacts(this.store.eventTable(node.event), node, c, now).result;
+      case 'event': {
+        const t = this.store.eventTable(node.event);
+        if (!t || c >= t.gLen.length) return emptyFacts(node).result;
+        return eventAt(planEvent(t, node, now, false), node, c) === 1;
+      }
       case 'segment':
         return this.nodeOne(node.root, c, now);
       case 'not':
@@ -724,6 +638,116 @@ export class Evaluator {
       }
     }
   }
+}
+
+/** An event predicate resolved at one `now`: window bounds, groups to read, aggregate inputs. */
+interface EventPlan {
+  readonly t: EventTable;
+  readonly groups: Groups;
+  /** A where-filter applied per event (only when it moves with time or groups are not cached). */
+  readonly match: ((row: number) => boolean) | undefined;
+  readonly kind: 'all' | TimeWindow['kind'];
+  readonly a: number;
+  readonly b: number;
+  readonly now: number;
+  readonly noFuture: boolean;
+  readonly empty: number;
+  readonly num: Column | undefined;
+  readonly prefix: Prefix | undefined;
+}
+
+/**
+ * `cached` lets a time-independent where-filter read the table's cached filtered groups (worth it
+ * for a full evaluation; a single customer after a new event scans its own few events instead).
+ */
+function planEvent(t: EventTable, e: CEvent, now: number, cached: boolean): EventPlan {
+  let groups: Groups = t;
+  let match: ((row: number) => boolean) | undefined;
+  const where = e.where;
+  if (where) {
+    if (!cached || whereMoves(where)) match = whereMatcher(t, where, now, cached);
+    else groups = t.filtered(whereKey(where), () => whereMatcher(t, where, now, true));
+  }
+  const w = e.window;
+  const agg = e.aggregate;
+  const col = agg ? t.props.get(agg.property) : undefined;
+  return {
+    t,
+    groups,
+    match,
+    kind: w ? w.kind : 'all',
+    a:
+      w?.kind === 'last'
+        ? subtract(now, w.amount, w.unit)
+        : w?.kind === 'since' || w?.kind === 'between'
+          ? literalInstant(w.from, now)
+          : w?.kind === 'before'
+            ? literalInstant(w.to, now)
+            : 0,
+    b: w?.kind === 'between' ? literalInstant(w.to, now, true) : 0,
+    now,
+    noFuture: t.last <= now,
+    empty: emptyFacts(e).result ? 1 : 0,
+    num: col && col.type === 'number' ? col : undefined,
+    prefix:
+      agg && !where && (agg.fn === 'sum' || agg.fn === 'avg') ? t.prefix(agg.property) : undefined
+  };
+}
+
+/** One customer's answer (1/0) to a planned event predicate: binary searches, no allocation. */
+function eventAt(p: EventPlan, e: CEvent, c: number): number {
+  const g = p.groups;
+  const len = g.gLen[c];
+  if (len === 0 || len === undefined) return p.empty;
+  const ts = g.slotTs;
+  const slots = g.slots;
+  const s = g.gStart[c];
+  let hi = s + len;
+  if (!p.noFuture) hi = upperBound(ts, s, hi, p.now);
+  let lo = s;
+  const kind = p.kind;
+  if (kind === 'last') lo = upperBound(ts, s, hi, p.a);
+  else if (kind === 'since') lo = lowerBound(ts, s, hi, p.a);
+  else if (kind === 'before') hi = lowerBound(ts, s, hi, p.a);
+  else if (kind === 'between') {
+    lo = lowerBound(ts, s, hi, p.a);
+    hi = Math.max(lo, upperBound(ts, lo, hi, p.b));
+  }
+  const op = e.count.op;
+  const k = e.count.n;
+  const agg = e.aggregate;
+  const match = p.match;
+  if (match !== undefined) {
+    if (agg !== undefined) return eventFacts(p.t, e, c, p.now, match).result ? 1 : 0;
+    // Newest first, stopping as soon as `at least` is decided.
+    let count = 0;
+    for (let j = hi - 1; j >= lo; j--) {
+      if (match(slots[j])) count++;
+      if (op === 'at least' && count >= k) break;
+    }
+    return countOk(op, count, k) ? 1 : 0;
+  }
+  if (!countOk(op, hi - lo, k)) return 0;
+  if (agg === undefined) return 1;
+  let value: number;
+  const prefix = p.prefix;
+  if (prefix !== undefined && g === p.t) {
+    const col = p.num as Column;
+    const none = hi <= lo;
+    let sum = none ? 0 : prefix.sum[hi - 1] - (lo > s ? prefix.sum[lo - 1] : 0);
+    const present = none ? 0 : prefix.cnt[hi - 1] - (lo > s ? prefix.cnt[lo - 1] : 0);
+    // Prefix differences carry rounding error; near the threshold, sum the window in order so the
+    // answer is exactly that of plain summation.
+    const threshold = agg.fn === 'avg' ? agg.value * present : agg.value;
+    if (Math.abs(sum - threshold) <= 1e-9 * Math.max(1, Math.abs(threshold), Math.abs(sum))) {
+      sum = 0;
+      for (let j = lo; j < hi; j++) if (col.has(slots[j])) sum += col.nums[slots[j]];
+    }
+    value = agg.fn === 'sum' ? sum : present === 0 ? NaN : sum / present;
+  } else {
+    value = aggregateOver(slots, lo, hi, p.num, agg.fn);
+  }
+  return !Number.isNaN(value) && compare(agg.op, value, agg.value) ? 1 : 0;
 }
 
 /** Four 0/1 bytes at a time. */

@@ -6,7 +6,7 @@ import type { FieldDef, Value } from './schema';
 
 const INITIAL = 64;
 
-interface Prefix {
+export interface Prefix {
   /** Inclusive running sum of the property's present values within the group, per slot. */
   sum: Float64Array;
   /** Inclusive running count of slots where the property is present. */
