@@ -471,6 +471,21 @@ export class Evaluator {
     readonly store: ColumnarStore
   ) {}
 
+  /**
+   * Per-customer plans, reused while `now` and the table stay the same: an update evaluates each
+   * segment for one customer several times at one instant (answer, then when it next changes).
+   */
+  private readonly plans = new Map<CEvent, EventPlan>();
+
+  private planFor(t: EventTable, e: CEvent, now: number): EventPlan {
+    const cached = this.plans.get(e);
+    if (cached && cached.now === now && cached.t === t && cached.props === t.props.size)
+      return cached;
+    const plan = planEvent(t, e, now, false);
+    this.plans.set(e, plan);
+    return plan;
+  }
+
   /** Scratch vectors reused across nodes and evaluations (allocating them dominated small rules). */
   private readonly pool: Uint8Array[] = [];
 
@@ -587,7 +602,7 @@ export class Evaluator {
       case 'event': {
         const t = this.store.eventTable(node.event);
         if (!t || c >= t.gLen.length) return emptyFacts(node).result;
-        return eventAt(planEvent(t, node, now, false), node, c) === 1;
+        return eventAt(this.planFor(t, node, now), node, c) === 1;
       }
       case 'segment':
         return this.nodeOne(node.root, c, now);
@@ -650,7 +665,8 @@ interface EventPlan {
   readonly a: number;
   readonly b: number;
   readonly now: number;
-  readonly noFuture: boolean;
+  /** How many property columns the table had (a new one may be the aggregate's). */
+  readonly props: number;
   readonly empty: number;
   readonly num: Column | undefined;
   readonly prefix: Prefix | undefined;
@@ -686,7 +702,7 @@ function planEvent(t: EventTable, e: CEvent, now: number, cached: boolean): Even
             : 0,
     b: w?.kind === 'between' ? literalInstant(w.to, now, true) : 0,
     now,
-    noFuture: t.last <= now,
+    props: t.props.size,
     empty: emptyFacts(e).result ? 1 : 0,
     num: col && col.type === 'number' ? col : undefined,
     prefix:
@@ -703,7 +719,7 @@ function eventAt(p: EventPlan, e: CEvent, c: number): number {
   const slots = g.slots;
   const s = g.gStart[c];
   let hi = s + len;
-  if (!p.noFuture) hi = upperBound(ts, s, hi, p.now);
+  if (p.t.last > p.now) hi = upperBound(ts, s, hi, p.now);
   let lo = s;
   const kind = p.kind;
   if (kind === 'last') lo = upperBound(ts, s, hi, p.a);
