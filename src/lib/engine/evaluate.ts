@@ -598,7 +598,7 @@ export class Evaluator {
   private nodeOne(node: CNode, c: number, now: number): boolean {
     switch (node.kind) {
       case 'condition':
-        return testColumn(this.store.attributeColumn(node.key), node, resolve(node, now), c);
+        return testColumn(this.store.attributeColumn(node.key), node, this.resolved(node, now), c);
       case 'event': {
         const t = this.store.eventTable(node.event);
         if (!t || c >= t.gLen.length) return emptyFacts(node).result;
@@ -615,6 +615,79 @@ export class Evaluator {
         for (const ch of node.children) if (this.nodeOne(ch, c, now)) return true;
         return false;
     }
+  }
+
+  /** Set by `oneWithNext`: when passing time can next change the answer it returned. */
+  lastNext = Infinity;
+
+  /**
+   * The answer for c at `now` and (in `lastNext`) when passing time may next change it, in one walk:
+   * a failing AND child that time cannot change settles both at once, so the rest is skipped.
+   */
+  oneWithNext(c: number, now: number): boolean {
+    return this.both(this.compiled.root, c, now);
+  }
+
+  private both(node: CNode, c: number, now: number): boolean {
+    switch (node.kind) {
+      case 'condition': {
+        const col = this.store.attributeColumn(node.key);
+        const v = testColumn(col, node, this.resolved(node, now), c);
+        this.lastNext =
+          node.type === 'date' && col && col.type === 'date' && col.has(c)
+            ? conditionNext(node, col.nums[c], now)
+            : Infinity;
+        return v;
+      }
+      case 'event': {
+        const t = this.store.eventTable(node.event);
+        if (!t || c >= t.gLen.length) {
+          this.lastNext = Infinity;
+          return emptyFacts(node).result;
+        }
+        const v = eventAt(this.planFor(t, node, now), node, c) === 1;
+        this.lastNext = eventNext(t, node, c, now, v);
+        return v;
+      }
+      case 'segment':
+        return this.both(node.root, c, now);
+      case 'not':
+        return !this.both(node.child, c, now);
+      case 'and':
+      case 'or': {
+        // For AND, a child that is false decides (for OR, true); a deciding child that time cannot
+        // change decides for good.
+        const decisive = node.kind === 'or';
+        let decided = false;
+        let decidedNext = -Infinity;
+        let undecidedNext = Infinity;
+        for (const ch of node.children) {
+          const v = this.both(ch, c, now);
+          const next = this.lastNext;
+          if (v === decisive) {
+            decided = true;
+            if (next === Infinity) {
+              this.lastNext = Infinity;
+              return decisive;
+            }
+            if (next > decidedNext) decidedNext = next;
+          } else if (next < undecidedNext) undecidedNext = next;
+        }
+        this.lastNext = decided ? decidedNext : undecidedNext;
+        return decided ? decisive : !decisive;
+      }
+    }
+  }
+
+  /** A condition's literals at `now`, kept while `now` stays the same. */
+  private readonly literals = new Map<CCondition, { now: number; r: Resolved }>();
+
+  private resolved(c: CCondition, now: number): Resolved {
+    const hit = this.literals.get(c);
+    if (hit && hit.now === now) return hit.r;
+    const r = resolve(c, now);
+    this.literals.set(c, { now, r });
+    return r;
   }
 
   private nodeNext(node: CNode, c: number, now: number): number {

@@ -165,13 +165,13 @@ export class SegmentEngine {
       seg.evaluated = this.store.customerCount;
       for (const c of touched) {
         if (!relevant && c < known) continue;
-        const v = seg.evaluator.one(c, now);
+        const v = seg.timeless ? seg.evaluator.one(c, now) : seg.evaluator.oneWithNext(c, now);
         if ((seg.member[c] === 1) !== v) {
           seg.member[c] = v ? 1 : 0;
           seg.count += v ? 1 : -1;
           changes.push(this.change(seg, c, v, now));
         }
-        if (!seg.timeless) this.schedule(seg, c, now);
+        if (!seg.timeless) this.scheduleAt(seg, c, seg.evaluator.lastNext);
       }
     }
     return changes;
@@ -187,19 +187,22 @@ export class SegmentEngine {
       const seg = this.slots[slot];
       if (!seg || seg.nextAt[c] !== t) continue;
       seg.nextAt[c] = Infinity;
-      const v = seg.evaluator.one(c, t);
+      const v = seg.evaluator.oneWithNext(c, t);
       if ((seg.member[c] === 1) !== v) {
         seg.member[c] = v ? 1 : 0;
         seg.count += v ? 1 : -1;
         changes.push(this.change(seg, c, v, t));
       }
-      this.schedule(seg, c, t);
+      this.scheduleAt(seg, c, seg.evaluator.lastNext);
     }
     return changes;
   }
 
   private schedule(seg: LiveSegment, c: number, now: number): void {
-    const t = seg.evaluator.next(c, now);
+    this.scheduleAt(seg, c, seg.evaluator.next(c, now));
+  }
+
+  private scheduleAt(seg: LiveSegment, c: number, t: number): void {
     if (seg.nextAt[c] === t) return;
     seg.nextAt[c] = t;
     if (t !== Infinity) this.queue.push(t, seg.slot, c);
