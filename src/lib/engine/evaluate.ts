@@ -433,10 +433,31 @@ function eventNext(
       : w.kind === 'since' || w.kind === 'between'
         ? relative(w.from)
         : undefined;
+  let j = -1;
   if (movingFrom && lo < hi) {
-    // With a plain `at least n` that holds, only the n-th newest event leaving can flip it.
-    const k = value && e.count.op === 'at least' && !e.where && !e.aggregate ? hi - e.count.n : lo;
-    const x = ts[Math.max(lo, k)];
+    // Which event leaving first could flip the answer: for `at least n` only the n-th newest
+    // matching one, and only while it holds (events leaving never make it true); otherwise, to be
+    // safe, the oldest in the window.
+    j = lo;
+    if (e.count.op === 'at least' && !e.aggregate && !(e.where && whereMoves(e.where))) {
+      j = -1;
+      if (value && e.count.n > 0) {
+        if (!e.where) j = hi - e.count.n;
+        else {
+          const match = whereMatcher(t, e.where, now, false);
+          let count = 0;
+          for (let q = hi - 1; q >= lo; q--) {
+            if (match(t.slots[q]) && ++count === e.count.n) {
+              j = q;
+              break;
+            }
+          }
+        }
+      }
+    }
+  }
+  if (movingFrom && lo < hi && j >= lo) {
+    const x = ts[j];
     next = sooner(
       next,
       w.kind === 'last'
@@ -444,6 +465,10 @@ function eventNext(
         : reachedAt(x + 1, movingFrom.amount, movingFrom.unit),
       now
     );
+  }
+  // A where-filter with relative dates changes which events match as time passes.
+  if (e.where && whereMoves(e.where)) {
+    for (let q = s; q < end; q++) next = sooner(next, whereNext(t, e.where, t.slots[q], now), now);
   }
   // Events enter through an upper bound that moves with now.
   const movingTo =
@@ -895,6 +920,25 @@ interface Groups {
   readonly gLen: Int32Array;
   readonly slotTs: Float64Array;
   readonly slots: Int32Array;
+}
+
+/** When passing time may next change a where-filter's answer for one event row (conservative). */
+function whereNext(t: EventTable, w: CWhere, row: number, now: number): number {
+  switch (w.kind) {
+    case 'condition': {
+      const col = t.props.get(w.key);
+      return col && col.type === 'date' && w.type === 'date' && col.has(row)
+        ? conditionNext(w, col.nums[row], now)
+        : Infinity;
+    }
+    case 'not':
+      return whereNext(t, w.child, row, now);
+    default: {
+      let next = Infinity;
+      for (const ch of w.children) next = Math.min(next, whereNext(t, ch, row, now));
+      return next;
+    }
+  }
 }
 
 /** Whether a where-filter's answer for an event can change with `now` (relative dates). */

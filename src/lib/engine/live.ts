@@ -110,7 +110,12 @@ export class SegmentEngine {
     }
     this.live.set(id, seg);
     this.slots[slot] = seg;
-    if (!timeless) for (let c = 0; c < n; c++) this.schedule(seg, c, now);
+    if (!timeless) {
+      for (let c = 0; c < n; c++) {
+        evaluator.oneWithNext(c, now);
+        this.scheduleAt(seg, c, evaluator.lastNext);
+      }
+    }
     return { members: count, changes };
   }
 
@@ -196,10 +201,6 @@ export class SegmentEngine {
       this.scheduleAt(seg, c, seg.evaluator.lastNext);
     }
     return changes;
-  }
-
-  private schedule(seg: LiveSegment, c: number, now: number): void {
-    this.scheduleAt(seg, c, seg.evaluator.next(c, now));
   }
 
   private scheduleAt(seg: LiveSegment, c: number, t: number): void {

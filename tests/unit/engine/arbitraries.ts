@@ -30,7 +30,11 @@ export const ATTR_TYPES: Readonly<Record<string, ValueType>> = {
   b: 'boolean',
   d: 'date'
 };
-export const PROP_TYPES: Readonly<Record<string, ValueType>> = { amt: 'number', k: 'string' };
+export const PROP_TYPES: Readonly<Record<string, ValueType>> = {
+  amt: 'number',
+  k: 'string',
+  dt: 'date'
+};
 
 const NUMBERS = [-5, 0, 1, 1.5, 2.5, 3, 10, 50, 51, 100];
 const STRINGS = ['Pune', ' pune', 'PUNE ', 'Delhi', 'del', 'x', 'X ', 'y'];
@@ -214,16 +218,17 @@ export const eventArb = (ids: readonly string[], now: number): fc.Arbitrary<RefE
       name: fc.constantFrom('E', 'e ', 'F'),
       at: instantNear(now),
       amt: maybe(fc.constantFrom(1, 2.5, 50, 51, 100)),
-      k: maybe(fc.constantFrom('x', 'X ', 'y'))
+      k: maybe(fc.constantFrom('x', 'X ', 'y')),
+      dt: maybe(instantNear(now))
     })
-    .map(({ id, name, at, amt, k }) => ({ id, name, at, props: { amt, k } }));
+    .map(({ id, name, at, amt, k, dt }) => ({ id, name, at, props: { amt, k, dt } }));
 
 /** Events every data set has (far in the past, for an extra customer), so both event names know both properties. */
 export const SEED_EVENTS: readonly RefEvent[] = ['E', 'F'].map((name) => ({
   id: 'seed',
   name,
   at: Date.parse('2000-01-01T00:00:00Z'),
-  props: { amt: 1, k: 'x' }
+  props: { amt: 1, k: 'x', dt: Date.parse('2000-01-01T00:00:00Z') }
 }));
 
 export const dataArb = (now: number): fc.Arbitrary<RefData> =>
