@@ -424,6 +424,10 @@ function eventNext(
   // A future event starts to count when now reaches it.
   const firstFuture = t.last <= now ? end : upperBound(ts, s, end, now);
   if (firstFuture < end) next = sooner(next, ts[firstFuture], now);
+  // A where-filter with relative dates changes which events match as time passes.
+  if (e.where && whereMoves(e.where)) {
+    for (let q = s; q < end; q++) next = sooner(next, whereNext(t, e.where, t.slots[q], now), now);
+  }
   const w = e.window;
   if (!w) return next;
   // Events leave through a lower bound that moves with now.
@@ -465,10 +469,6 @@ function eventNext(
         : reachedAt(x + 1, movingFrom.amount, movingFrom.unit),
       now
     );
-  }
-  // A where-filter with relative dates changes which events match as time passes.
-  if (e.where && whereMoves(e.where)) {
-    for (let q = s; q < end; q++) next = sooner(next, whereNext(t, e.where, t.slots[q], now), now);
   }
   // Events enter through an upper bound that moves with now.
   const movingTo =
