@@ -74,6 +74,12 @@ export function convertValue(v: Value, from: ValueType, to: ValueType): Value | 
   return Number.isNaN(t) ? null : t;
 }
 
+/**
+ * Dictionary code 0 stands for "no value": missing rows keep code 0, and per-code match tables map
+ * it to 0, so string loops need no presence test.
+ */
+const MISSING_TEXT = '';
+
 export class Column {
   def: FieldDef;
   /** Numbers, dates (epoch ms) and booleans (0/1). */
@@ -88,7 +94,7 @@ export class Column {
    * distinct (emails, phones) switch to "raw" mode: every value gets a fresh entry without hashing,
    * because a dictionary there saves nothing and the hashing dominated ingest time.
    */
-  readonly dict: string[] = [];
+  readonly dict: string[] = [MISSING_TEXT];
   private readonly dictIndex = new Map<string, number>();
   private raw = false;
   private sets = 0;
@@ -145,7 +151,7 @@ export class Column {
       code = this.dict.length;
       this.dict.push(s);
       this.dictIndex.set(s, code);
-      if (code === this.nextCheck) {
+      if (code === this.nextCheck + 1) {
         this.nextCheck *= 2;
         if (code * 4 > this.sets * 3) {
           this.raw = true;
@@ -192,6 +198,7 @@ export class Column {
         this.presence[word] &= ~bit;
         this.presentCount--;
         if (this.def.type !== 'string') this.nums[i] = NaN;
+        else this.codes[i] = 0;
       }
       return;
     }
@@ -264,7 +271,7 @@ export class Column {
     this.codes = new Int32Array(0);
     this.presence = new Uint32Array(0);
     this.presentCount = 0;
-    this.dict.length = 0;
+    this.dict.length = 1;
     this.normalized.length = 0;
     this.dictIndex.clear();
     this.raw = false;

@@ -110,7 +110,8 @@ export function testColumn(
 function stringTable(col: Column, c: CCondition, r: Resolved): Uint8Array {
   const table = new Uint8Array(col.dict.length);
   const norm = col.normAll();
-  for (let k = 0; k < table.length; k++) table[k] = testStr(c.op, norm[k], r) ? 1 : 0;
+  // Code 0 is "no value", which satisfies no comparison.
+  for (let k = 1; k < table.length; k++) table[k] = testStr(c.op, norm[k], r) ? 1 : 0;
   return table;
 }
 
@@ -136,7 +137,7 @@ function conditionAll(
   if (c.type === 'string') {
     const table = stringTable(col, c, r);
     const codes = col.codes;
-    for (let i = 0; i < n; i++) out[i] = (pres[i >>> 5] >>> (i & 31)) & 1 ? table[codes[i]] : 0;
+    for (let i = 0; i < n; i++) out[i] = table[codes[i]];
     return;
   }
   const x = col.nums;
