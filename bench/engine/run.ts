@@ -151,8 +151,9 @@ async function benchSize(size: string, runs: number, incremental: number): Promi
   );
 
   // Full evaluation, segment by segment.
+  out(`\nfull evaluation (best of ${runs} alternating runs each):`);
   out(
-    `\n${'segment'.padEnd(48)} ${'members'.padStart(9)} ${'duckdb'.padStart(9)} ${'engine ms'.padStart(10)} ${'duckdb ms'.padStart(10)} ${'ratio'.padStart(7)}`
+    `${'segment'.padEnd(48)} ${'members'.padStart(9)} ${'duckdb'.padStart(9)} ${'engine ms'.padStart(10)} ${'duckdb ms'.padStart(10)} ${'ratio'.padStart(7)}`
   );
   for (const seg of benchSegments(NOW)) {
     const compiled = compileQuery(seg.query, store.schema());
