@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { compileQuery } from '../../../src/lib/engine/compile';
+import { explain, explainText } from '../../../src/lib/engine/explain';
+import { SegmentEngine } from '../../../src/lib/engine/live';
+import type { ColumnarStore } from '../../../src/lib/engine/store';
+import { addEvents, buildStore, DAY, utc } from './build';
+
+const NOW = utc('2026-06-15T12:00:00Z');
+
+const compiled = (store: ColumnarStore, q: string) => {
+  const c = compileQuery(q, store.schema());
+  if (!c.ok) throw new Error(JSON.stringify(c.issues));
+  return c.value;
+};
+
+describe('live segments', () => {
+  it('leaves "purchased in last 30 days" at the exact millisecond the purchase turns 30 days old', () => {
+    const bought = NOW - 10 * DAY + 1234;
+    const store = buildStore(
+      {},
+      [{ id: 'a' }, { id: 'b' }],
+      [{ id: 'a', name: 'Purchased', at: bought }]
+    );
+    const engine = new SegmentEngine(store);
+    expect(
+      engine.set('recent', compiled(store, 'performed Purchased in last 30 days'), NOW)
+    ).toEqual({
+      members: 1,
+      changes: []
+    });
+    expect(engine.nextDue()).toBe(bought + 30 * DAY);
+    expect(engine.advanceTo(bought + 30 * DAY - 1)).toEqual([]);
+    expect(engine.advanceTo(NOW + 60 * DAY)).toEqual([
+      { segment: 'recent', customer: 0, id: 'a', kind: 'leave', at: bought + 30 * DAY }
+    ]);
+    expect(engine.members('recent')).toEqual([]);
+  });
+
+  it('re-evaluates touched customers when events and customers arrive', () => {
+    const store = buildStore({ vip: 'boolean' }, [{ id: 'a', vip: true }]);
+    const engine = new SegmentEngine(store);
+    engine.set(
+      'vip buyers',
+      compiled(store, 'vip = true AND performed Purchased in last 7 days'),
+      NOW
+    );
+    const r = addEvents(store, [
+      { id: 'a', name: 'purchased', at: NOW - DAY },
+      { id: 'z', name: 'Purchased', at: NOW - DAY }
+    ]);
+    expect(engine.update(r.touched, NOW, { events: ['purchased'] })).toEqual([
+      { segment: 'vip buyers', customer: 0, id: 'a', kind: 'enter', at: NOW }
+    ]);
+    const u = store.upsertCustomers({
+      ids: ['z'],
+      columns: [{ def: { key: 'vip', label: 'vip', type: 'boolean' }, values: [true] }]
+    });
+    expect(engine.update(u.touched, NOW + 1, { attributes: ['vip'] })).toEqual([
+      { segment: 'vip buyers', customer: 1, id: 'z', kind: 'enter', at: NOW + 1 }
+    ]);
+    expect(engine.count('vip buyers')).toBe(2);
+    // Six days later both purchases turn 7 days old at the same instant.
+    const flips = engine.advanceTo(NOW + 7 * DAY);
+    expect(flips.map((f) => [f.id, f.kind, f.at])).toEqual([
+      ['a', 'leave', NOW + 6 * DAY],
+      ['z', 'leave', NOW + 6 * DAY]
+    ]);
+  });
+
+  it('evaluates customers created by events even for segments that do not read those events', () => {
+    const store = buildStore({ city: 'string' }, [{ id: 'a', city: 'Pune' }]);
+    const engine = new SegmentEngine(store);
+    engine.set('no city', compiled(store, 'city is not set'), NOW);
+    const r = addEvents(store, [{ id: 'new', name: 'Viewed', at: NOW }]);
+    expect(engine.update(r.touched, NOW, { events: ['Viewed'] })).toEqual([
+      { segment: 'no city', customer: 1, id: 'new', kind: 'enter', at: NOW }
+    ]);
+  });
+
+  it('reports the difference when a segment rule is replaced', () => {
+    const store = buildStore({ n: 'number' }, [
+      { id: 'a', n: 1 },
+      { id: 'b', n: 5 }
+    ]);
+    const engine = new SegmentEngine(store);
+    engine.set('s', compiled(store, 'n > 3'), NOW);
+    expect(
+      engine.set('s', compiled(store, 'n < 3'), NOW).changes.map((c) => [c.id, c.kind])
+    ).toEqual([
+      ['a', 'enter'],
+      ['b', 'leave']
+    ]);
+  });
+
+  it('enters when a future event happens and when a date attribute comes into range', () => {
+    const store = buildStore(
+      { renewal: 'date' },
+      [{ id: 'a' }, { id: 'b', renewal: NOW + 2 * DAY }],
+      [{ id: 'a', name: 'Webinar', at: NOW + DAY }]
+    );
+    const engine = new SegmentEngine(store);
+    engine.set('attended', compiled(store, 'performed Webinar'), NOW);
+    engine.set('renewing', compiled(store, 'renewal within last 1 day'), NOW);
+    expect(engine.advanceTo(NOW + 5 * DAY).map((c) => [c.segment, c.id, c.kind, c.at])).toEqual([
+      ['attended', 'a', 'enter', NOW + DAY],
+      ['renewing', 'b', 'enter', NOW + 2 * DAY],
+      ['renewing', 'b', 'leave', NOW + 3 * DAY]
+    ]);
+  });
+});
+
+describe('explain', () => {
+  it('mirrors the rule with results, facts and the next change', () => {
+    const store = buildStore(
+      { total_spent: 'number' },
+      [{ id: 'a', total_spent: 20000 }],
+      [{ id: 'a', name: 'Purchased', at: utc('2026-01-02T00:00:00Z') }]
+    );
+    const now = utc('2026-03-15T00:00:00Z');
+    const tree = explain(
+      compiled(store, 'total_spent > 10000 AND NOT performed Purchased in last 3 months'),
+      store,
+      0,
+      now
+    );
+    expect(tree.result).toBe(false);
+    expect(tree.children.map((c) => [c.text, c.result])).toEqual([
+      ['total_spent > 10000', true],
+      ['NOT', false]
+    ]);
+    const performed = tree.children[1].children[0];
+    expect(performed.facts).toContain('last `Purchased` 2026-01-02, 72 days before now');
+    expect(performed.facts).toContain('window is 3 months (after 2025-12-15T00:00:00Z)');
+    // The purchase leaves the 3-month window when 3 months have passed since it: 2 April.
+    expect(tree.nextChange).toBe(utc('2026-04-02T00:00:00Z'));
+    expect(explainText(tree)[0]).toBe('✗ AND');
+  });
+});
