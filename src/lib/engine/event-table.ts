@@ -46,8 +46,8 @@ export class EventTable {
   private readonly prefixes = new Map<string, Prefix>();
   /** Groups of only the events matching a where-filter, by filter key, with the version built at. */
   private readonly filters = new Map<string, FilteredGroups>();
-  /** Bumped whenever rows, properties or the index change, so cached filtered groups know. */
-  private version = 0;
+  /** Bumped whenever rows, properties or index arrays change, so cached plans and groups know. */
+  version = 0;
 
   constructor(key: string, displayName: string) {
     this.key = key;
@@ -117,6 +117,7 @@ export class EventTable {
   }
 
   private growGroups(customers: number): void {
+    this.version++;
     const cap = Math.max(customers, this.gLen.length * 2, INITIAL);
     const grow = (a: Int32Array): Int32Array => {
       const b = new Int32Array(cap);
@@ -129,6 +130,7 @@ export class EventTable {
   }
 
   private rebuild(): void {
+    this.version++;
     const groups = this.gLen.length;
     const n = this.n;
     const cust = this.cust;
@@ -171,6 +173,7 @@ export class EventTable {
   }
 
   private insert(row: number): void {
+    this.version++;
     const c = this.cust[row];
     const t = this.ts[row];
     let start = this.gStart[c];
