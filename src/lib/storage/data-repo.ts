@@ -17,20 +17,28 @@ export function encodeStrings(values: ArrayLike<string | null | undefined | Valu
   const dict: string[] = [];
   const lookup = new Map<string, number>();
   const codes = new Int32Array(values.length);
+  // Runs of one value are common (a customer's events, one event name): skip the map for them.
+  let previous: unknown = undefined;
+  let previousCode = -1;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (v === null || v === undefined) {
-      codes[i] = -1;
+    if (v === previous) {
+      codes[i] = previousCode;
       continue;
     }
-    const text = typeof v === 'string' ? v : String(v);
-    let code = lookup.get(text);
-    if (code === undefined) {
-      code = dict.length;
-      dict.push(text);
-      lookup.set(text, code);
+    let code = -1;
+    if (v !== null && v !== undefined) {
+      const text = typeof v === 'string' ? v : String(v);
+      const known = lookup.get(text);
+      if (known === undefined) {
+        code = dict.length;
+        dict.push(text);
+        lookup.set(text, code);
+      } else code = known;
     }
     codes[i] = code;
+    previous = v;
+    previousCode = code;
   }
   return { dict, codes };
 }

@@ -50,6 +50,7 @@ export class FingerprintSet {
 
   /** Adds every fingerprint of `other`. */
   addAll(other: FingerprintSet): void {
+    this.reserve(other.size);
     const table = other.#table;
     for (let i = 0; i < table.length; i++) {
       const v = table[i];
@@ -57,15 +58,30 @@ export class FingerprintSet {
     }
   }
 
+  /** Makes room for `extra` more entries at once (one rehash instead of several). */
+  reserve(extra: number): void {
+    let cap = this.#table.length;
+    while ((this.#size + extra) * 2 > cap) cap *= 2;
+    if (cap !== this.#table.length) this.#rehash(cap);
+  }
+
   #grow(): void {
+    this.#rehash(this.#table.length * 2);
+  }
+
+  #rehash(capacity: number): void {
     const old = this.#table;
-    this.#table = new Float64Array(old.length * 2);
-    this.#mask = this.#table.length - 1;
-    this.#size = 0;
+    const table = new Float64Array(capacity);
+    const mask = capacity - 1;
     for (let i = 0; i < old.length; i++) {
       const v = old[i];
-      if (v !== EMPTY) this.add(v === ZERO ? 0 : v);
+      if (v === EMPTY) continue;
+      let j = slot(v) & mask;
+      while (table[j] !== EMPTY) j = (j + 1) & mask;
+      table[j] = v;
     }
+    this.#table = table;
+    this.#mask = mask;
   }
 }
 

@@ -437,6 +437,7 @@ class Staging {
     fingerprints: readonly number[]
   ): { customers?: CustomerBatch; events?: { batch: EventBatch; fingerprints: Float64Array } } {
     const stored = this.workspace.fingerprints;
+    this.seen.reserve(fingerprints.length);
     const keep: number[] = [];
     const before = this.duplicates;
     for (let i = 0; i < fingerprints.length; i++) {

@@ -81,6 +81,7 @@ export class Workspace {
         (batch, fingerprints) => {
           const t = performance.now();
           this.store.addEvents(batch);
+          this.fingerprints.reserve(fingerprints.length);
           for (let i = 0; i < fingerprints.length; i++) this.fingerprints.add(fingerprints[i]);
           applyMs += performance.now() - t;
           chunks++;
