@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../../src/lib/engine/compile';
-import { evaluate } from '../../../src/lib/engine/evaluate';
+import { evaluate, Evaluator } from '../../../src/lib/engine/evaluate';
 import { SegmentEngine, type MembershipChange } from '../../../src/lib/engine/live';
 import { stripSpans, type RuleNode } from '../../../src/lib/engine/model';
 import { parse } from '../../../src/lib/engine/parser';
@@ -68,6 +68,7 @@ describe('property: the engine agrees with the reference evaluator', () => {
           if (!compiled.ok) throw new Error(JSON.stringify(compiled.issues));
           const got = evaluate(compiled.value, store, now).map((i) => store.idOf(i));
           expect(got).toEqual(refEvaluate(rule, data, now));
+          expect(new Evaluator(compiled.value, store).count(now)).toBe(got.length);
         }
       ),
       { numRuns: 1500 }
