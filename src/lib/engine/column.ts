@@ -97,6 +97,8 @@ export class Column {
   readonly dict: string[] = [MISSING_TEXT];
   private readonly dictIndex = new Map<string, number>();
   private raw = false;
+  private lastText: string | undefined;
+  private lastCode = 0;
   private sets = 0;
   private nextCheck = 4096;
   /** Normalized forms of dict entries, filled on demand (see `norm`). */
@@ -142,11 +144,14 @@ export class Column {
   /** Dictionary code of a string, adding it when new. */
   intern(s: string): number {
     this.sets++;
+    // Neighbouring rows often repeat a value (one session's events share a product).
+    if (s === this.lastText) return this.lastCode;
     if (this.raw) {
       this.dict.push(s);
       return this.dict.length - 1;
     }
     let code = this.dictIndex.get(s);
+    this.lastText = s;
     if (code === undefined) {
       code = this.dict.length;
       this.dict.push(s);
@@ -159,6 +164,7 @@ export class Column {
         }
       }
     }
+    this.lastCode = code;
     return code;
   }
 
@@ -275,6 +281,7 @@ export class Column {
     this.normalized.length = 0;
     this.dictIndex.clear();
     this.raw = false;
+    this.lastText = undefined;
     this.sets = 0;
     this.nextCheck = 4096;
     const capacity = this.capacity;
