@@ -4,6 +4,7 @@
 import { eventKey } from './store';
 import type { CNode, CompiledSegment } from './compile';
 import { Evaluator } from './evaluate';
+import { explain, type ExplainNode } from './explain';
 import { TimerQueue } from './schedule';
 import type { ColumnarStore } from './store';
 
@@ -147,6 +148,12 @@ export class SegmentEngine {
     const n = Math.min(seg.member.length, this.store.customerCount);
     for (let c = 0; c < n; c++) if (seg.member[c]) out.push(c);
     return out;
+  }
+
+  /** Why customer c is (not) in live segment `id` at `now`; undefined for an unknown segment. */
+  explain(id: string, customer: number, now: number): ExplainNode | undefined {
+    const seg = this.live.get(id);
+    return seg && explain(seg.evaluator.compiled, this.store, customer, now);
   }
 
   /** The earliest instant at which passing time may change some membership (Infinity if none). */

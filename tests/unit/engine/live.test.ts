@@ -34,6 +34,8 @@ describe('live segments', () => {
       { segment: 'recent', customer: 0, id: 'a', kind: 'leave', at: bought + 30 * DAY }
     ]);
     expect(engine.members('recent')).toEqual([]);
+    expect(engine.explain('recent', 0, NOW + 60 * DAY)?.result).toBe(false);
+    expect(engine.explain('nope', 0, NOW)).toBeUndefined();
   });
 
   it('re-evaluates touched customers when events and customers arrive', () => {
