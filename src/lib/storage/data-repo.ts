@@ -233,17 +233,23 @@ export class DataRepo {
     return this.db.imports.where('seq').above(0).sortBy('seq');
   }
 
-  /** Replays a committed import's chunks in write order. */
-  async forEachChunk(
+  /** Replays a committed import's customer chunks in write order. */
+  async forEachCustomerChunk(
     record: ImportRecord,
-    onCustomers: (batch: CustomerBatch) => void,
-    onEvents: (batch: EventBatch, fingerprints: Float64Array) => void
+    onCustomers: (batch: CustomerBatch) => void
   ): Promise<void> {
     // Within one importId the index is ordered by primary key, i.e. write order; stream, don't load all.
     await this.db.customerChunks
       .where('importId')
       .equals(record.id)
       .each((chunk) => onCustomers(decodeCustomerChunk(chunk)));
+  }
+
+  /** Replays a committed import's event chunks in write order. */
+  async forEachEventChunk(
+    record: ImportRecord,
+    onEvents: (batch: EventBatch, fingerprints: Float64Array) => void
+  ): Promise<void> {
     await this.db.eventChunks
       .where('importId')
       .equals(record.id)

@@ -42,6 +42,11 @@ export interface ImportRecord {
   rejectedRows: RejectedRowRecord[];
   /** Why it failed, for failed/interrupted imports. */
   error?: string;
+  /**
+   * Where the time went (committed imports): reading (parse, map, dedupe, encode, overlapped with
+   * writing), waiting for the last writes, the commit, and applying to the in-memory store.
+   */
+  durations?: { readMs: number; writeWaitMs: number; commitMs: number; applyMs: number };
 }
 
 /**

@@ -38,6 +38,8 @@ export interface StorageInfo {
 }
 
 export interface DataSummary {
+  /** True while the stored events are still being loaded at start (customers are already in). */
+  readonly loading: boolean;
   readonly customers: number;
   readonly events: number;
   readonly attributes: number;
@@ -115,9 +117,14 @@ export interface Settings {
 }
 
 export interface WorkerApi {
-  /** Opens the database, discards unfinished imports, and loads the stored data into memory. */
+  /**
+   * Opens the database, discards unfinished imports, and loads the stored data into memory; resolves
+   * as soon as the customers are in (see whenLoaded).
+   */
   init(): Promise<Result<DataSummary>>;
   summary(): Promise<DataSummary>;
+  /** Resolves once the stored events are loaded too (init resolves as soon as customers are). */
+  whenLoaded(): Promise<DataSummary>;
   /** Loads imports that another tab committed since this worker last looked. */
   sync(): Promise<DataSummary>;
 

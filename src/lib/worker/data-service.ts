@@ -52,20 +52,44 @@ export function createDataService(db: SegmentsDb = openDb()): WorkerApi {
   const importer = new Importer(repo, workspace, { estimate: estimateStorage });
   const browser = new Browser(workspace);
   let discardedImports = 0;
+  /** Everything stored is in memory. */
   let ready: Promise<void> | undefined;
+  /** The customers are in memory (their events may still be loading): enough to list them. */
+  let customersReady: Promise<void> | undefined;
+  let eventsLoaded = false;
 
-  const ensureReady = (): Promise<void> =>
-    (ready ??= (async () => {
-      discardedImports = await discardInterrupted(repo);
-      await workspace.loadCommitted();
-      const schema = workspace.schemaRecords();
-      await repo.saveSchema(schema.attributes, schema.eventTypes);
-    })());
+  const start = (): void => {
+    if (ready) return;
+    let customersIn = (): void => undefined;
+    customersReady = new Promise<void>((resolve) => (customersIn = resolve));
+    ready = (async () => {
+      try {
+        discardedImports = await discardInterrupted(repo);
+        await workspace.loadCommitted(customersIn);
+        eventsLoaded = true;
+        const schema = workspace.schemaRecords();
+        await repo.saveSchema(schema.attributes, schema.eventTypes);
+      } finally {
+        customersIn();
+      }
+    })();
+  };
+  const ensureReady = (): Promise<void> => {
+    start();
+    return ready as Promise<void>;
+  };
+  const ensureCustomers = async (): Promise<void> => {
+    start();
+    await customersReady;
+    // A failed start surfaces here too, not only in ensureReady.
+    if (eventsLoaded) await ready;
+  };
 
   const summary = async (): Promise<DataSummary> => {
-    await ensureReady();
+    await ensureCustomers();
     const store = workspace.store;
     return {
+      loading: !eventsLoaded,
       customers: store.customerCount,
       events: store.totalEvents,
       attributes: store.attributes().length,
@@ -80,7 +104,7 @@ export function createDataService(db: SegmentsDb = openDb()): WorkerApi {
   const api: WorkerApi = {
     async init() {
       try {
-        await ensureReady();
+        await ensureCustomers();
         return ok(await summary());
       } catch (error) {
         ready = undefined;
@@ -94,6 +118,11 @@ export function createDataService(db: SegmentsDb = openDb()): WorkerApi {
     },
 
     summary,
+
+    async whenLoaded() {
+      await ensureReady();
+      return summary();
+    },
 
     async sync() {
       await ensureReady();
@@ -146,12 +175,12 @@ export function createDataService(db: SegmentsDb = openDb()): WorkerApi {
     },
 
     async customers(query) {
-      await ensureReady();
+      await ensureCustomers();
       return browser.page(query);
     },
 
     async customer(id) {
-      await ensureReady();
+      await ensureCustomers();
       const store = workspace.store;
       const i = store.indexOf(id);
       if (i < 0) return notFound(id);
@@ -179,7 +208,7 @@ export function createDataService(db: SegmentsDb = openDb()): WorkerApi {
     },
 
     async attributes() {
-      await ensureReady();
+      await ensureCustomers();
       return browser.columns().map((def) => ({
         def,
         present: workspace.store.attributes().find((a) => a.def.key === def.key)?.present ?? 0

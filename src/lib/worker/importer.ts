@@ -227,8 +227,10 @@ export class Importer {
           await write(() => this.repo.writeEventChunk(chunk));
         }
       }
+      const readDone = performance.now();
       report('saving', true);
       await writing;
+      const writesDone = performance.now();
       if (signal.aborted || (!parsed.ok && parsed.issues.some((i) => i.code === 'cancelled'))) {
         await this.repo.abandonImport(
           record,
@@ -261,6 +263,7 @@ export class Importer {
         },
         rejectedRows: staged.rejected
       });
+      const committedAt = performance.now();
       const applied = this.workspace.apply(
         committed,
         staged.customers,
@@ -281,7 +284,14 @@ export class Importer {
               createdCustomers: applied.inserted + applied.createdCustomers
             })
       };
-      const final = await this.repo.finishCommitted(committed, counts);
+      const appliedAt = performance.now();
+      const durations = {
+        readMs: Math.round(readDone - started),
+        writeWaitMs: Math.round(writesDone - readDone),
+        commitMs: Math.round(committedAt - writesDone),
+        applyMs: Math.round(appliedAt - committedAt)
+      };
+      const final = await this.repo.finishCommitted({ ...committed, durations }, counts);
       const schema = this.workspace.schemaRecords();
       await this.repo.saveSchema(schema.attributes, schema.eventTypes);
       return ok(final);

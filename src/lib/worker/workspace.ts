@@ -41,9 +41,14 @@ export class Workspace {
 
   constructor(private readonly repo: DataRepo) {}
 
-  /** Replays every committed import not yet in memory, in commit order; calls are serialised. */
-  loadCommitted(): Promise<number> {
-    this.#loading = this.#loading.catch(() => 0).then(() => this.#load());
+  /**
+   * Replays every committed import not yet in memory; calls are serialised. Customers come first (all
+   * imports in commit order), then events, so the customer list can be shown before the activity is in:
+   * `onCustomersLoaded` is called in between. (Events only add customers, never change attributes, so
+   * the result equals replaying import by import.)
+   */
+  loadCommitted(onCustomersLoaded?: () => void): Promise<number> {
+    this.#loading = this.#loading.catch(() => 0).then(() => this.#load(onCustomersLoaded));
     return this.#loading;
   }
 
@@ -56,7 +61,7 @@ export class Workspace {
     this.#applied.delete(importId);
   }
 
-  async #load(): Promise<number> {
+  async #load(onCustomersLoaded?: () => void): Promise<number> {
     const all = await this.repo.committedImports();
     // Another tab deleted the data this worker holds: start again from what is stored now.
     const stored = new Set(all.map((r) => r.id));
@@ -70,23 +75,24 @@ export class Workspace {
     let applyMs = 0;
     let chunks = 0;
     for (const record of imports) {
-      await this.repo.forEachChunk(
-        record,
-        (batch) => {
-          const t = performance.now();
-          this.store.upsertCustomers(batch);
-          applyMs += performance.now() - t;
-          chunks++;
-        },
-        (batch, fingerprints) => {
-          const t = performance.now();
-          this.store.addEvents(batch);
-          this.fingerprints.reserve(fingerprints.length);
-          for (let i = 0; i < fingerprints.length; i++) this.fingerprints.add(fingerprints[i]);
-          applyMs += performance.now() - t;
-          chunks++;
-        }
-      );
+      await this.repo.forEachCustomerChunk(record, (batch) => {
+        const t = performance.now();
+        this.store.upsertCustomers(batch);
+        applyMs += performance.now() - t;
+        chunks++;
+      });
+    }
+    if (imports.length > 0) this.#changed();
+    onCustomersLoaded?.();
+    for (const record of imports) {
+      await this.repo.forEachEventChunk(record, (batch, fingerprints) => {
+        const t = performance.now();
+        this.store.addEvents(batch);
+        this.fingerprints.reserve(fingerprints.length);
+        for (let i = 0; i < fingerprints.length; i++) this.fingerprints.add(fingerprints[i]);
+        applyMs += performance.now() - t;
+        chunks++;
+      });
     }
     this.lastLoad = {
       imports: imports.length,
