@@ -17,11 +17,19 @@ export class OverviewPage {
     await expect(this.page.getByTestId('import-progress')).toBeHidden();
   }
 
+  /** At start the customers are listed first; the counts are final once the events are in too. */
+  async waitUntilLoaded(): Promise<void> {
+    await expect(this.page.getByTestId('customer-count')).toBeVisible();
+    await expect(this.page.getByTestId('loading-activity')).toBeHidden();
+  }
+
   async customerCount(): Promise<number> {
+    await this.waitUntilLoaded();
     return Number((await this.page.getByTestId('customer-count').innerText()).replace(/,/g, ''));
   }
 
   async eventCount(): Promise<number> {
+    await this.waitUntilLoaded();
     return Number((await this.page.getByTestId('event-count').innerText()).replace(/,/g, ''));
   }
 }
