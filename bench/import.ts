@@ -106,7 +106,7 @@ async function papaParseOnly(page: Page, path: string): Promise<{ rows: number; 
 async function importThroughUi(
   page: Page,
   path: string
-): Promise<{ rows: number; seconds: number }> {
+): Promise<{ rows: number; seconds: number; durations: string }> {
   await page.goto('/import');
   await page.getByLabel(/Choose a CSV file/).setInputFiles(path);
   await page.getByTestId('column-mapping').waitFor({ timeout: 120_000 });
