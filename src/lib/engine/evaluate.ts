@@ -7,7 +7,7 @@ import { lowerBound, upperBound, type EventTable, type Prefix } from './event-ta
 import type { AggregateFn, Literal, TimeWindow } from './model';
 import { isRelative, literalInstant } from './operators';
 import type { ColumnarStore } from './store';
-import { reachedAt, subtract, type Unit } from './time';
+import { crossAfter, nextClampMidnight, subtract, type Unit } from './time';
 
 /** A condition's literals at a given `now`: numbers/instants, normalized strings. */
 interface Resolved {
@@ -253,14 +253,14 @@ function conditionNext(c: CCondition, x: number | undefined, now: number): numbe
   if (c.op === 'within last') {
     const amount = c.values[0]?.kind === 'number' ? c.values[0].value : NaN;
     next = sooner(next, x, now);
-    next = sooner(next, reachedAt(x, amount, c.unit ?? 'days'), now);
+    next = sooner(next, crossAfter(x, amount, c.unit ?? 'days', now), now);
     return next;
   }
   for (const v of c.values) {
     if (!isRelative(v) || v.kind !== 'relative') continue;
     // The bound `now − N unit` passes x (>=) and then passes it strictly (>).
-    next = sooner(next, reachedAt(x, v.amount, v.unit), now);
-    next = sooner(next, reachedAt(x + 1, v.amount, v.unit), now);
+    next = sooner(next, crossAfter(x, v.amount, v.unit, now), now);
+    next = sooner(next, crossAfter(x + 1, v.amount, v.unit, now), now);
   }
   return next;
 }
@@ -438,12 +438,21 @@ export function eventFacts(
   };
 }
 
+/** The answer for a customer with no such events at all (no allocation: it sits on hot paths). */
+function emptyResult(e: CEvent): boolean {
+  const agg = e.aggregate;
+  return (
+    countOk(e.count.op, 0, e.count.n) &&
+    (agg === undefined || (agg.fn === 'sum' && compare(agg.op, 0, agg.value)))
+  );
+}
+
 function emptyFacts(e: CEvent): EventFacts {
-  let result = countOk(e.count.op, 0, e.count.n);
-  if (e.aggregate) {
-    result = result && e.aggregate.fn === 'sum' && compare(e.aggregate.op, 0, e.aggregate.value);
-  }
-  return { count: 0, result, ...(e.aggregate?.fn === 'sum' ? { aggregate: 0 } : {}) };
+  return {
+    count: 0,
+    result: emptyResult(e),
+    ...(e.aggregate?.fn === 'sum' ? { aggregate: 0 } : {})
+  };
 }
 
 /** sum/avg without a filter: two prefix-sum reads, re-summed exactly only when close to the threshold. */
@@ -537,11 +546,13 @@ function eventNext(
     next = sooner(
       next,
       w.kind === 'last'
-        ? reachedAt(x, movingFrom.amount, movingFrom.unit)
-        : reachedAt(x + 1, movingFrom.amount, movingFrom.unit),
+        ? crossAfter(x, movingFrom.amount, movingFrom.unit, now)
+        : crossAfter(x + 1, movingFrom.amount, movingFrom.unit, now),
       now
     );
   }
+  // Month bounds can step back at some midnights, letting older events back in (see crossAfter).
+  if (movingFrom?.unit === 'months') next = sooner(next, nextClampMidnight(now), now);
   // Events enter through an upper bound that moves with now.
   const movingTo =
     w.kind === 'before' ? relative(w.to) : w.kind === 'between' ? relative(w.to) : undefined;
@@ -550,8 +561,8 @@ function eventNext(
     next = sooner(
       next,
       w.kind === 'before'
-        ? reachedAt(x + 1, movingTo.amount, movingTo.unit)
-        : reachedAt(x, movingTo.amount, movingTo.unit),
+        ? crossAfter(x + 1, movingTo.amount, movingTo.unit, now)
+        : crossAfter(x, movingTo.amount, movingTo.unit, now),
       now
     );
   }
@@ -569,18 +580,36 @@ export class Evaluator {
   ) {}
 
   /**
-   * Per-customer plans, reused while `now` and the table stay the same: an update evaluates each
-   * segment for one customer several times at one instant (answer, then when it next changes).
+   * Per-customer plans, kept across calls: after a new event only the table's arrays are re-read,
+   * and at a new instant only the window bounds are recomputed (live updates and timer pops call
+   * this for one customer at a time, so rebuilding whole plans dominated their cost).
    */
   private readonly plans = new Map<CEvent, EventPlan>();
 
   private planFor(t: EventTable, e: CEvent, now: number): EventPlan {
-    const cached = this.plans.get(e);
-    if (cached && cached.now === now && cached.t === t && cached.version === t.version)
-      return cached;
-    const plan = planEvent(t, e, now, false);
-    this.plans.set(e, plan);
-    return plan;
+    const p = this.plans.get(e);
+    const moves = e.where !== undefined && whereMoves(e.where);
+    if (!p || p.t !== t || p.props !== t.props.size || (moves && p.now !== now)) {
+      const plan = planEvent(t, e, now, false);
+      this.plans.set(e, plan);
+      return plan;
+    }
+    if (p.version !== t.version) {
+      p.version = t.version;
+      p.gStart = t.gStart;
+      p.gLen = t.gLen;
+      p.ts = t.slotTs;
+      p.slots = t.slots;
+      const agg = e.aggregate;
+      // A rebuilt index starts new prefix sums.
+      if (p.prefix && agg) p.prefix = t.prefix(agg.property);
+    }
+    if (p.now !== now) {
+      p.now = now;
+      p.a = windowFrom(e, now);
+      p.b = windowTo(e, now);
+    }
+    return p;
   }
 
   /** Scratch vectors reused across nodes and evaluations (allocating them dominated small rules). */
@@ -700,7 +729,7 @@ export class Evaluator {
   private eventAll(e: CEvent, now: number, sel: Uint8Array | null, n: number): Uint8Array {
     const out = this.take(n);
     const t = this.store.eventTable(e.event);
-    if (!t) return out.fill(emptyFacts(e).result ? 1 : 0, 0, n);
+    if (!t) return out.fill(emptyResult(e) ? 1 : 0, 0, n);
     const plan = planEvent(t, e, now, true);
     for (let c = 0; c < n; c++) {
       if (sel !== null && sel[c] === 0) continue;
@@ -715,7 +744,7 @@ export class Evaluator {
         return testColumn(this.store.attributeColumn(node.key), node, this.resolved(node, now), c);
       case 'event': {
         const t = this.store.eventTable(node.event);
-        if (!t || c >= t.gLen.length) return emptyFacts(node).result;
+        if (!t || c >= t.gLen.length) return emptyResult(node);
         return eventAt(this.planFor(t, node, now), node, c) === 1;
       }
       case 'segment':
@@ -757,7 +786,7 @@ export class Evaluator {
         const t = this.store.eventTable(node.event);
         if (!t || c >= t.gLen.length) {
           this.lastNext = Infinity;
-          return emptyFacts(node).result;
+          return emptyResult(node);
         }
         const v = eventAt(this.planFor(t, node, now), node, c) === 1;
         this.lastNext = eventNext(t, node, c, now, v);
@@ -845,25 +874,46 @@ export class Evaluator {
 /** An event predicate resolved at one `now`: window bounds, groups to read, aggregate inputs. */
 interface EventPlan {
   readonly t: EventTable;
-  /** The table's version when planned: its arrays below are only valid while it stays the same. */
-  readonly version: number;
+  /** The table's version when its arrays below were read: they are only valid while it holds. */
+  version: number;
   // The groups to read, as plain arrays (keeps the per-customer code monomorphic).
-  readonly gStart: Int32Array;
-  readonly gLen: Int32Array;
-  readonly ts: Float64Array;
-  readonly slots: Int32Array;
+  gStart: Int32Array;
+  gLen: Int32Array;
+  ts: Float64Array;
+  slots: Int32Array;
   /** Whether the groups are a where-filtered copy (prefix sums only exist for the table's own). */
   readonly filtered: boolean;
   /** A where-filter applied per event (only when it moves with time or groups are not cached). */
   readonly match: ((row: number) => boolean) | undefined;
   readonly kind: 'all' | TimeWindow['kind'];
-  readonly a: number;
-  readonly b: number;
-  readonly now: number;
+  /** Window bounds at `now`. */
+  a: number;
+  b: number;
+  now: number;
+  /** How many property columns the table had (a new one may be the aggregate's or the filter's). */
+  readonly props: number;
   readonly empty: number;
   readonly num: Column | undefined;
-  readonly prefix: Prefix | undefined;
+  prefix: Prefix | undefined;
 }
+
+/** The window's first bound at `now` (lower, or for `before` the upper). */
+function windowFrom(e: CEvent, now: number): number {
+  const w = e.window;
+  if (!w) return 0;
+  switch (w.kind) {
+    case 'last':
+      return subtract(now, w.amount, w.unit);
+    case 'since':
+    case 'between':
+      return literalInstant(w.from, now);
+    case 'before':
+      return literalInstant(w.to, now);
+  }
+}
+
+const windowTo = (e: CEvent, now: number): number =>
+  e.window?.kind === 'between' ? literalInstant(e.window.to, now, true) : 0;
 
 /**
  * `cached` lets a time-independent where-filter read the table's cached filtered groups (worth it
@@ -890,17 +940,11 @@ function planEvent(t: EventTable, e: CEvent, now: number, cached: boolean): Even
     filtered: groups !== t,
     match,
     kind: w ? w.kind : 'all',
-    a:
-      w?.kind === 'last'
-        ? subtract(now, w.amount, w.unit)
-        : w?.kind === 'since' || w?.kind === 'between'
-          ? literalInstant(w.from, now)
-          : w?.kind === 'before'
-            ? literalInstant(w.to, now)
-            : 0,
-    b: w?.kind === 'between' ? literalInstant(w.to, now, true) : 0,
+    a: windowFrom(e, now),
+    b: windowTo(e, now),
     now,
-    empty: emptyFacts(e).result ? 1 : 0,
+    props: t.props.size,
+    empty: emptyResult(e) ? 1 : 0,
     num: col && col.type === 'number' ? col : undefined,
     prefix:
       agg && !where && (agg.fn === 'sum' || agg.fn === 'avg') ? t.prefix(agg.property) : undefined

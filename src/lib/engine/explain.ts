@@ -147,8 +147,20 @@ function explainNode(
 // The evaluator's node-level answers, reached through a single-node compiled wrapper.
 const nodeResult = (ev: Evaluator, node: CNode, c: number, now: number): boolean =>
   new Evaluator({ ...ev.compiled, root: node }, ev.store).one(c, now);
-const nodeNext = (ev: Evaluator, node: CNode, c: number, now: number): number =>
-  new Evaluator({ ...ev.compiled, root: node }, ev.store).next(c, now);
+/**
+ * When the node's answer actually changes next (if the data stays as it is): the scheduler's
+ * instants may be early (it re-checks), so step through them until the answer differs.
+ */
+function nodeNext(ev: Evaluator, node: CNode, c: number, now: number): number {
+  const single = new Evaluator({ ...ev.compiled, root: node }, ev.store);
+  const answer = single.one(c, now);
+  let t = single.next(c, now);
+  for (let step = 0; step < 64 && t !== Infinity; step++) {
+    if (single.one(c, t) !== answer) return t;
+    t = single.next(c, t);
+  }
+  return t;
+}
 
 /** Explains customer `c`'s answer for a compiled rule at `now`. */
 export function explain(

@@ -54,3 +54,40 @@ export function reachedAt(x: number, amount: number, unit: Unit): number {
   while (subtract(t, amount, unit) < x) t += DAY;
   return t;
 }
+
+/**
+ * The earliest instant after `now` at which the bound `t − amount unit` may reach x (>= x), for
+ * timer scheduling: exact for hours/days/weeks. Calendar months clamp to the month's end while
+ * keeping the time of day, so the bound is not monotone (31 March − 1 month = 28 February, same
+ * time, earlier than 30 March − 1 month at a later hour): within one UTC day it moves one to one
+ * with `t`, and it may jump at midnight on the 29th, 30th, 31st and 1st. So for months this returns
+ * the first of: the crossing later today, the next such midnight, or the crossing computed
+ * monotonically; re-checking at that instant finds the next one. It may be early, never late.
+ */
+export function crossAfter(x: number, amount: number, unit: Unit, now: number): number {
+  if (unit !== 'months') {
+    const t = x + amount * UNIT_MS[unit];
+    return t > now ? t : Infinity;
+  }
+  let next = Infinity;
+  const bound = subtract(now, amount, unit);
+  const d = new Date(now);
+  const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+  if (bound < x && now + (x - bound) < midnight) next = now + (x - bound);
+  const day = new Date(midnight).getUTCDate();
+  if (day >= 29 || day === 1) next = Math.min(next, midnight);
+  const later = reachedAt(x, amount, unit);
+  if (later > now) next = Math.min(next, later);
+  return next;
+}
+
+/** The next UTC midnight after `now` at which month arithmetic may jump (the 29th to 31st and 1st). */
+export function nextClampMidnight(now: number): number {
+  const d = new Date(now);
+  for (let k = 1; k <= 4; k++) {
+    const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + k);
+    const day = new Date(midnight).getUTCDate();
+    if (day >= 29 || day === 1) return midnight;
+  }
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}

@@ -38,6 +38,27 @@ describe('live segments', () => {
     expect(engine.explain('nope', 0, NOW)).toBeUndefined();
   });
 
+  it('follows calendar-month windows through month-end clamping, where older events come back', () => {
+    // 30 March 23:00 − 1 month = 28 February 23:00 (clamped), but 31 March 00:00 − 1 month =
+    // 28 February 00:00: the window's start steps back at midnight and the event re-enters.
+    const store = buildStore(
+      {},
+      [{ id: 'a' }],
+      [{ id: 'a', name: 'E', at: utc('2026-02-28T12:00:00Z') }]
+    );
+    const engine = new SegmentEngine(store);
+    engine.set(
+      'month',
+      compiled(store, 'performed E in last 1 month'),
+      utc('2026-03-30T23:00:00Z')
+    );
+    expect(engine.members('month')).toEqual([]);
+    expect(engine.advanceTo(utc('2026-04-02T00:00:00Z')).map((c) => [c.kind, c.at])).toEqual([
+      ['enter', utc('2026-03-31T00:00:00Z')],
+      ['leave', utc('2026-03-31T12:00:00Z')]
+    ]);
+  });
+
   it('re-evaluates touched customers when events and customers arrive', () => {
     const store = buildStore({ vip: 'boolean' }, [{ id: 'a', vip: true }]);
     const engine = new SegmentEngine(store);
