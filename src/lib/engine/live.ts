@@ -243,8 +243,11 @@ function reads(
   events: readonly string[] | undefined,
   attributes: readonly string[] | undefined
 ): boolean {
-  if (events?.some((e) => seg.events.has(e))) return true;
-  if (attributes?.some((a) => seg.attributes.has(a))) return true;
+  // Plain loops: this runs for every live segment on every update.
+  if (events) for (let i = 0; i < events.length; i++) if (seg.events.has(events[i])) return true;
+  if (attributes) {
+    for (let i = 0; i < attributes.length; i++) if (seg.attributes.has(attributes[i])) return true;
+  }
   return false;
 }
 
