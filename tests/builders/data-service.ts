@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDb, type SegmentsDb } from '$lib/storage/db';
-import { createDataService } from '$lib/worker/data-service';
+import { createDataService, type DataServiceOptions } from '$lib/worker/data-service';
 import type { ImportKind, ImportRecord } from '$lib/storage/db';
 import type { WorkerApi } from '$lib/worker/api';
 
@@ -14,8 +14,11 @@ export function freshDb(): SegmentsDb {
   return openDb(`test-${process.pid}-${++counter}-${Math.random().toString(36).slice(2)}`);
 }
 
-export function freshService(db = freshDb()): { api: WorkerApi; db: SegmentsDb } {
-  return { api: createDataService(db), db };
+export function freshService(
+  db = freshDb(),
+  options: DataServiceOptions = {}
+): { api: WorkerApi; db: SegmentsDb } {
+  return { api: createDataService(db, options), db };
 }
 
 export function fixture(name: string): Blob {

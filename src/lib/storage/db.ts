@@ -3,6 +3,7 @@
 // worker rebuilds its in-memory columnar store from them. Small entities are one record each.
 import Dexie, { type EntityTable } from 'dexie';
 import type { FieldDef, ValueType } from '$lib/engine/schema';
+import type { SegmentAst } from '$lib/engine/model';
 
 export type ImportKind = 'customers' | 'events' | 'orders';
 export type ImportStatus = 'running' | 'committed' | 'failed' | 'cancelled' | 'interrupted';
@@ -110,6 +111,53 @@ export interface MetaRecord {
   readonly value: unknown;
 }
 
+export type SegmentKind = 'static' | 'dynamic';
+
+/**
+ * A segment: a rule (dynamic) or a fixed list of customer ids (static). Synced later, so it has a uuid,
+ * `updatedAt`, `version`, and deletes are tombstones (`deletedAt`), which also makes undo a restore.
+ */
+export interface SegmentRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: SegmentKind;
+  /** Dynamic segments: the rule, without text positions. */
+  readonly rule?: SegmentAst;
+  /** Static segments: member customer ids, sorted. */
+  readonly members?: readonly string[];
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly version: number;
+  readonly deletedAt?: number;
+}
+
+/** One customer entering or leaving a segment, stamped with the instant it happened. */
+export interface MembershipChangeRecord {
+  id?: number;
+  readonly segmentId: string;
+  readonly customerId: string;
+  readonly kind: 'enter' | 'leave';
+  readonly at: number;
+}
+
+/** A past export of a segment's members (metadata; the file itself is in `exportFiles`). */
+export interface ExportRecord {
+  readonly id: string;
+  readonly segmentId: string;
+  readonly segmentName: string;
+  readonly fileName: string;
+  readonly at: number;
+  readonly rows: number;
+  readonly columns: readonly string[];
+  readonly bytes: number;
+}
+
+/** The CSV text of an export, kept apart so that observing the exports list stays cheap. */
+export interface ExportFileRecord {
+  readonly id: string;
+  readonly csv: string;
+}
+
 export type SegmentsDb = Dexie & {
   meta: EntityTable<MetaRecord, 'key'>;
   imports: EntityTable<ImportRecord, 'id'>;
@@ -117,6 +165,10 @@ export type SegmentsDb = Dexie & {
   eventChunks: EntityTable<EventChunk, 'id'>;
   attributes: EntityTable<AttributeRecord, 'key'>;
   eventTypes: EntityTable<EventTypeRecord, 'name'>;
+  segments: EntityTable<SegmentRecord, 'id'>;
+  membershipChanges: EntityTable<MembershipChangeRecord, 'id'>;
+  exports: EntityTable<ExportRecord, 'id'>;
+  exportFiles: EntityTable<ExportFileRecord, 'id'>;
 };
 
 export const DB_NAME = 'segments';
@@ -130,6 +182,13 @@ export function openDb(name = DB_NAME): SegmentsDb {
     eventChunks: '++id, importId',
     attributes: 'key',
     eventTypes: 'name'
+  });
+  // Segments, their membership history and exports. No upgrade function: the new tables start empty.
+  db.version(2).stores({
+    segments: 'id, name, updatedAt, deletedAt',
+    membershipChanges: '++id, segmentId, customerId, at, [segmentId+at]',
+    exports: 'id, segmentId, at',
+    exportFiles: 'id'
   });
   return db;
 }

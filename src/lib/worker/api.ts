@@ -2,14 +2,14 @@
 // (client.ts); every expected failure comes back as a Result, never as a thrown error.
 import type { Issue, Result } from '$lib/engine/result';
 import type { FieldDef, Value } from '$lib/engine/schema';
-import type { ImportKind, ImportRecord } from '$lib/storage/db';
+import type { ExportRecord, ImportKind, ImportRecord, SegmentKind } from '$lib/storage/db';
 import type { ImportPlan } from '$lib/csv/columns';
 import type { CsvDelimiter, CsvEncoding } from '$lib/csv/sniff';
 import type { OrdersLayout } from '$lib/csv/orders';
 import type { CustomerPage, CustomerQuery } from './browse';
 import type { LoadTimings } from './workspace';
 
-export type { CustomerPage, CustomerQuery, ImportPlan };
+export type { CustomerPage, CustomerQuery, ExportRecord, ImportPlan };
 
 interface SetupBase {
   readonly encoding: CsvEncoding;
@@ -116,6 +116,71 @@ export interface Settings {
   readonly defaultCountry: string;
 }
 
+export interface SegmentSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: SegmentKind;
+  /** The rule as canonical query text (dynamic segments; '' for static ones). */
+  readonly query: string;
+  /** Current members; null when the rule no longer fits the data (see issues). */
+  readonly members: number | null;
+  /** Why the rule does not fit the data (errors), or warnings such as events not imported yet. */
+  readonly issues: readonly Issue[];
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** When a customer last entered or left (null: never since it was created). */
+  readonly lastChangeAt: number | null;
+}
+
+export interface SegmentInput {
+  readonly name: string;
+  readonly query: string;
+}
+
+/** What the editor shows while the user types: every issue with its position, errors and warnings. */
+export interface QueryCheck {
+  readonly issues: readonly Issue[];
+  /** The canonical text of the rule when it is valid. */
+  readonly canonical: string | null;
+}
+
+export interface MemberSample {
+  readonly id: string;
+  /** A name or an email, when the data has one. */
+  readonly label: string;
+}
+
+export interface SegmentPreview {
+  readonly count: number;
+  /** Customers in the data. */
+  readonly total: number;
+  /** Against the saved version of the segment (0 when there is none). */
+  readonly entering: number;
+  readonly leaving: number;
+  readonly sample: readonly MemberSample[];
+  readonly warnings: readonly Issue[];
+}
+
+export interface SegmentTemplate {
+  readonly name: string;
+  readonly description: string;
+  readonly query: string;
+  /** Issues of the query against the imported data (e.g. an attribute this data does not have). */
+  readonly issues: readonly Issue[];
+}
+
+export interface MemberPage {
+  readonly total: number;
+  readonly offset: number;
+  readonly columns: readonly FieldDef[];
+  readonly rows: readonly { readonly id: string; readonly values: readonly (Value | null)[] }[];
+}
+
+export interface ExportFile {
+  readonly fileName: string;
+  readonly csv: string;
+}
+
 export interface WorkerApi {
   /**
    * Opens the database, discards unfinished imports, and loads the stored data into memory; resolves
@@ -155,6 +220,33 @@ export interface WorkerApi {
 
   settings(): Promise<Settings>;
   saveSettings(settings: Settings): Promise<void>;
+  /** Segments not deleted, oldest first, with live member counts. */
+  segments(): Promise<readonly SegmentSummary[]>;
+  segment(id: string): Promise<Result<SegmentSummary>>;
+  /** Starting points for a new segment, each checked against the imported data. */
+  segmentTemplates(): Promise<readonly SegmentTemplate[]>;
+  createSegment(input: SegmentInput): Promise<Result<SegmentSummary>>;
+  /** Renames and/or changes the rule; segments that refer to the old name follow a rename. */
+  updateSegment(id: string, change: Partial<SegmentInput>): Promise<Result<SegmentSummary>>;
+  duplicateSegment(id: string): Promise<Result<SegmentSummary>>;
+  /** Deletes (a tombstone): restoreSegment undoes it. */
+  deleteSegment(id: string): Promise<Result<SegmentSummary>>;
+  restoreSegment(id: string): Promise<Result<SegmentSummary>>;
+  /** Checks query text against the data (and the other segments, `segmentId` being the one edited). */
+  checkQuery(text: string, segmentId?: string): Promise<QueryCheck>;
+  /** Members of query text now, and the difference against the saved segment `savedId`. */
+  previewSegment(
+    text: string,
+    savedId?: string,
+    sampleSize?: number
+  ): Promise<Result<SegmentPreview>>;
+  segmentMembers(id: string, offset: number, limit: number): Promise<Result<MemberPage>>;
+  /** Writes the members as CSV, records the export, and returns its record (download: exportFile). */
+  exportSegment(id: string): Promise<Result<ExportRecord>>;
+  /** Past exports, newest first. */
+  exports(): Promise<readonly ExportRecord[]>;
+  exportFile(exportId: string): Promise<Result<ExportFile>>;
+
   /** Erases every customer, event and import on this device. */
   deleteAllData(): Promise<void>;
 }

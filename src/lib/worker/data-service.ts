@@ -3,10 +3,12 @@
 import { fail, issue, ok, type Result } from '$lib/engine/result';
 import { openDb, type ImportRecord, type SegmentsDb } from '$lib/storage/db';
 import { DataRepo } from '$lib/storage/data-repo';
+import { SegmentsRepo } from '$lib/storage/segments-repo';
 import { sampleStore, toCsvLine, CUSTOMER_HEADER, EVENT_HEADER } from '$lib/sample/generate';
 import type { DataSummary, ImportProgress, Settings, StorageInfo, WorkerApi } from './api';
 import { Browser } from './browse';
 import { Importer, importLockName } from './importer';
+import { SegmentService } from './segments';
 import { Workspace } from './workspace';
 
 const SETTINGS_KEY = 'settings';
@@ -46,11 +48,48 @@ async function discardInterrupted(repo: DataRepo): Promise<number> {
   return discarded;
 }
 
-export function createDataService(db: SegmentsDb = openDb()): WorkerApi {
+const LEADER_LOCK = 'segments-leader';
+
+/**
+ * One tab's worker records the membership changes that passing time causes (the others would record
+ * the same flips again): the first to take this Web Lock holds it until its tab closes. Without Web
+ * Locks (Node tests) this worker leads.
+ */
+function electLeader(onLeader: () => void): void {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks) {
+    onLeader();
+    return;
+  }
+  void locks.request(LEADER_LOCK, () => {
+    onLeader();
+    return new Promise<void>(() => undefined);
+  });
+}
+
+export interface DataServiceOptions {
+  /** The clock (tests pass a controllable one). */
+  readonly now?: () => number;
+  /** Whether to run the timer that applies time-driven membership flips as they fall due. */
+  readonly timers?: boolean;
+}
+
+export function createDataService(
+  db: SegmentsDb = openDb(),
+  options: DataServiceOptions = {}
+): WorkerApi {
   const repo = new DataRepo(db);
   const workspace = new Workspace(repo);
   const importer = new Importer(repo, workspace, { estimate: estimateStorage });
   const browser = new Browser(workspace);
+  let leader = false;
+  electLeader(() => (leader = true));
+  const segments = new SegmentService(new SegmentsRepo(db), workspace, {
+    now: options.now,
+    timers: options.timers,
+    isLeader: () => leader,
+    columns: () => browser.columns()
+  });
   let discardedImports = 0;
   /** Everything stored is in memory. */
   let ready: Promise<void> | undefined;
@@ -69,6 +108,10 @@ export function createDataService(db: SegmentsDb = openDb()): WorkerApi {
         eventsLoaded = true;
         const schema = workspace.schemaRecords();
         await repo.saveSchema(schema.attributes, schema.eventTypes);
+        // Live segments from now on, so that imports and passing time are tracked.
+        await segments.refresh().catch((error: unknown) => {
+          console.error('Could not bring the segments up to date', error);
+        });
       } finally {
         customersIn();
       }
@@ -222,6 +265,74 @@ export function createDataService(db: SegmentsDb = openDb()): WorkerApi {
 
     async saveSettings(settings) {
       await db.meta.put({ key: SETTINGS_KEY, value: settings });
+    },
+
+    async segments() {
+      await ensureReady();
+      return segments.list();
+    },
+
+    async segment(id) {
+      await ensureReady();
+      return segments.get(id);
+    },
+
+    async segmentTemplates() {
+      await ensureReady();
+      return segments.templates();
+    },
+
+    async createSegment(input) {
+      await ensureReady();
+      return segments.create(input);
+    },
+
+    async updateSegment(id, change) {
+      await ensureReady();
+      return segments.update(id, change);
+    },
+
+    async duplicateSegment(id) {
+      await ensureReady();
+      return segments.duplicate(id);
+    },
+
+    async deleteSegment(id) {
+      await ensureReady();
+      return segments.remove(id);
+    },
+
+    async restoreSegment(id) {
+      await ensureReady();
+      return segments.restore(id);
+    },
+
+    async checkQuery(text, segmentId) {
+      await ensureReady();
+      return segments.checkQuery(text, segmentId);
+    },
+
+    async previewSegment(text, savedId, sampleSize) {
+      await ensureReady();
+      return segments.preview(text, savedId, sampleSize);
+    },
+
+    async segmentMembers(id, offset, limit) {
+      await ensureReady();
+      return segments.members(id, offset, limit);
+    },
+
+    async exportSegment(id) {
+      await ensureReady();
+      return segments.exportMembers(id);
+    },
+
+    async exports() {
+      return segments.exports();
+    },
+
+    async exportFile(exportId) {
+      return segments.exportFile(exportId);
     },
 
     async deleteAllData() {

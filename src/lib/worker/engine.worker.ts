@@ -2,4 +2,4 @@
 import * as Comlink from 'comlink';
 import { createDataService } from './data-service';
 
-Comlink.expose(createDataService());
+Comlink.expose(createDataService(undefined, { timers: true }));

@@ -2,6 +2,7 @@
 // and the lookups imports need (customer by email). Imports stage their batches and apply them here only
 // after their commit, so memory never holds a half-import either.
 import { ColumnarStore } from '$lib/engine/store';
+import type { ChangeScope } from '$lib/engine/live';
 import type { CustomerBatch, EventBatch } from '$lib/engine/schema';
 import { EMAIL_KEY } from '$lib/engine/schema';
 import type { AttributeRecord, EventTypeRecord, ImportRecord } from '$lib/storage/db';
@@ -25,8 +26,16 @@ export interface LoadTimings {
   readonly applyMs: number;
 }
 
+/** What a committed import changed in memory: the customers it touched, and which data it wrote. */
+export interface AppliedChange {
+  readonly touched: readonly number[];
+  readonly scope: ChangeScope;
+}
+
 export class Workspace {
   store = new ColumnarStore();
+  /** Told after each committed import is applied (live segments follow it); set by the data service. */
+  onApplied: ((change: AppliedChange) => void) | null = null;
   /** Fingerprints of every stored event (see csv dedupe): a re-import adds nothing twice. */
   fingerprints = new FingerprintSet();
   /** Bumped on every change, so caches (sort orders, search text) know when to rebuild. */
@@ -112,19 +121,34 @@ export class Workspace {
     fingerprints: FingerprintSet
   ): ApplyCounts {
     const counts: ApplyCounts = { inserted: 0, updated: 0, events: 0, createdCustomers: 0 };
+    const touched: number[] = [];
+    const attributes = new Set<string>();
+    const eventNames = new Set<string>();
     for (const batch of customers) {
       const r = this.store.upsertCustomers(batch);
       counts.inserted += r.inserted;
       counts.updated += r.updated;
+      for (const c of r.touched) touched.push(c);
+      for (const column of batch.columns) attributes.add(column.def.key);
     }
     for (const batch of events) {
       const r = this.store.addEvents(batch);
       counts.events += r.added;
       counts.createdCustomers += r.createdCustomers;
+      for (const c of r.touched) touched.push(c);
+      let previous = '';
+      for (const name of batch.names) {
+        if (name !== previous) eventNames.add(name);
+        previous = name;
+      }
     }
     this.fingerprints.addAll(fingerprints);
     this.#loaded.add(record.id);
     this.#changed();
+    this.onApplied?.({
+      touched: uniqueSorted(touched),
+      scope: { attributes: [...attributes], events: [...eventNames] }
+    });
     return counts;
   }
 
@@ -165,4 +189,12 @@ export class Workspace {
     this.version++;
     this.#emails = null;
   }
+}
+
+function uniqueSorted(xs: readonly number[]): number[] {
+  const sorted = Int32Array.from(xs).sort();
+  const out: number[] = [];
+  for (let i = 0; i < sorted.length; i++)
+    if (i === 0 || sorted[i] !== sorted[i - 1]) out.push(sorted[i]);
+  return out;
 }

@@ -1,0 +1,115 @@
+// Persistence of segments (tombstoned deletes, versioned updates), their membership history (enter/leave
+// records with instants) and exports (metadata plus the CSV text, stored apart).
+import type { ExportRecord, MembershipChangeRecord, SegmentRecord, SegmentsDb } from './db';
+
+export class SegmentsRepo {
+  constructor(private readonly db: SegmentsDb) {}
+
+  /** Segments not deleted, oldest first (then by id, for a stable order). */
+  async active(): Promise<SegmentRecord[]> {
+    const all = await this.db.segments.toArray();
+    return all
+      .filter((s) => s.deletedAt === undefined)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  get(id: string): Promise<SegmentRecord | undefined> {
+    return this.db.segments.get(id);
+  }
+
+  async create(record: SegmentRecord): Promise<SegmentRecord> {
+    await this.db.segments.add(record);
+    return record;
+  }
+
+  /** Applies a change and bumps `version` and `updatedAt`; undefined when the segment is unknown. */
+  async update(
+    id: string,
+    change: Partial<Pick<SegmentRecord, 'name' | 'rule' | 'members'>>,
+    now: number
+  ): Promise<SegmentRecord | undefined> {
+    return this.db.transaction('rw', this.db.segments, async () => {
+      const current = await this.db.segments.get(id);
+      if (!current) return undefined;
+      const next: SegmentRecord = {
+        ...current,
+        ...change,
+        updatedAt: now,
+        version: current.version + 1
+      };
+      await this.db.segments.put(next);
+      return next;
+    });
+  }
+
+  /** Marks deleted (a tombstone, so undo and sync can see it); returns the tombstoned record. */
+  async remove(id: string, now: number): Promise<SegmentRecord | undefined> {
+    return this.db.transaction('rw', this.db.segments, async () => {
+      const current = await this.db.segments.get(id);
+      if (!current || current.deletedAt !== undefined) return undefined;
+      const next: SegmentRecord = {
+        ...current,
+        deletedAt: now,
+        updatedAt: now,
+        version: current.version + 1
+      };
+      await this.db.segments.put(next);
+      return next;
+    });
+  }
+
+  /** Undoes a delete. */
+  async restore(id: string, now: number): Promise<SegmentRecord | undefined> {
+    return this.db.transaction('rw', this.db.segments, async () => {
+      const current = await this.db.segments.get(id);
+      if (!current || current.deletedAt === undefined) return undefined;
+      const { deletedAt: _deleted, ...rest } = current;
+      const next: SegmentRecord = { ...rest, updatedAt: now, version: current.version + 1 };
+      await this.db.segments.put(next);
+      return next;
+    });
+  }
+
+  async addChanges(changes: readonly MembershipChangeRecord[]): Promise<void> {
+    if (changes.length > 0) await this.db.membershipChanges.bulkAdd([...changes]);
+  }
+
+  /** The instant of the segment's latest membership change, if any. */
+  async lastChangeAt(segmentId: string): Promise<number | undefined> {
+    const last = await this.db.membershipChanges
+      .where('[segmentId+at]')
+      .between([segmentId, -Infinity], [segmentId, Infinity])
+      .last();
+    return last?.at;
+  }
+
+  /** A segment's changes, newest first. */
+  changes(segmentId: string, limit: number): Promise<MembershipChangeRecord[]> {
+    return this.db.membershipChanges
+      .where('[segmentId+at]')
+      .between([segmentId, -Infinity], [segmentId, Infinity])
+      .reverse()
+      .limit(limit)
+      .toArray();
+  }
+
+  async addExport(record: ExportRecord, csv: string): Promise<void> {
+    await this.db.transaction('rw', this.db.exports, this.db.exportFiles, async () => {
+      await this.db.exports.add(record);
+      await this.db.exportFiles.add({ id: record.id, csv });
+    });
+  }
+
+  /** Past exports, newest first. */
+  exports(): Promise<ExportRecord[]> {
+    return this.db.exports.orderBy('at').reverse().toArray();
+  }
+
+  async exportFile(id: string): Promise<{ record: ExportRecord; csv: string } | undefined> {
+    const [record, file] = await Promise.all([
+      this.db.exports.get(id),
+      this.db.exportFiles.get(id)
+    ]);
+    return record && file ? { record, csv: file.csv } : undefined;
+  }
+}

@@ -1,0 +1,563 @@
+// Segments in the worker: hosts the engine's SegmentEngine over the workspace's store, keeps membership
+// current after imports and as time passes (recording every enter/leave with its instant), and serves
+// the editor (query checks, previews), the segments list, member pages and CSV exports.
+import { compile, type CompiledSegment, type SegmentRef } from '$lib/engine/compile';
+import { Evaluator } from '$lib/engine/evaluate';
+import { SegmentEngine, type MembershipChange } from '$lib/engine/live';
+import { stripSpans, type RuleNode, type SegmentAst } from '$lib/engine/model';
+import { parse } from '$lib/engine/parser';
+import { print } from '$lib/engine/printer';
+import { fail, issue, ok, type Issue, type Result } from '$lib/engine/result';
+import type { DataSchema, FieldDef, Value } from '$lib/engine/schema';
+import type { ColumnarStore } from '$lib/engine/store';
+import { csvCell } from '$lib/csv/report';
+import type { ExportRecord, SegmentRecord } from '$lib/storage/db';
+import type { SegmentsRepo } from '$lib/storage/segments-repo';
+import type {
+  ExportFile,
+  MemberPage,
+  MemberSample,
+  QueryCheck,
+  SegmentInput,
+  SegmentPreview,
+  SegmentSummary,
+  SegmentTemplate
+} from './api';
+import { SEGMENT_TEMPLATES } from './segment-templates';
+import type { AppliedChange, Workspace } from './workspace';
+
+export interface SegmentServiceOptions {
+  /** The clock (tests pass a fixed one). */
+  readonly now?: () => number;
+  /** Whether to run a timer for time-driven flips (the worker does; Node tests call tick()). */
+  readonly timers?: boolean;
+  /** Whether this instance records time-driven flips (one tab does; see electLeader). */
+  readonly isLeader?: () => boolean;
+  /** The columns shown for members and exported, in order (the browser's display order). */
+  readonly columns: () => readonly FieldDef[];
+}
+
+const NAME_KEYS = ['name', 'full_name'];
+const MAX_NAME = 120;
+const EXPORT_ID_HEADER = 'customer_id';
+const EXPORT_SEGMENT_HEADER = 'segment';
+/** setTimeout's longest delay; a later due time is re-checked then. */
+const MAX_DELAY = 2 ** 31 - 1;
+
+const notFound = <T>(): Result<T> =>
+  fail(issue('unknown-segment', 'That segment does not exist (it may have been deleted).'));
+
+const schemaSignature = (schema: DataSchema): string =>
+  JSON.stringify([
+    schema.attributes.map((a) => `${a.key}:${a.type}`).sort(),
+    schema.events.map((e) => e.name.toLowerCase()).sort()
+  ]);
+
+/** The segment's name with whitespace tidied; an issue when it is empty or too long. */
+function checkName(name: string): Result<string> {
+  const tidy = name.replace(/\s+/g, ' ').trim();
+  if (tidy === '') return fail(issue('empty-name', 'Give the segment a name.'));
+  if (tidy.length > MAX_NAME)
+    return fail(issue('long-name', `Keep the name under ${MAX_NAME} characters.`));
+  return ok(tidy);
+}
+
+/** `in segment "old"` becomes `in segment "new"` everywhere in a rule. */
+function renameRefs(node: RuleNode, from: string, to: string): RuleNode {
+  switch (node.type) {
+    case 'in-segment':
+      return node.segment.trim().toLowerCase() === from.trim().toLowerCase()
+        ? { ...node, segment: to }
+        : node;
+    case 'not':
+      return { ...node, child: renameRefs(node.child, from, to) };
+    case 'and':
+    case 'or':
+      return { ...node, children: node.children.map((c) => renameRefs(c, from, to)) };
+    default:
+      return node;
+  }
+}
+
+export class SegmentService {
+  readonly #now: () => number;
+  #engine: SegmentEngine | null = null;
+  /** The workspace version and schema the engine was last brought up to date with. */
+  #builtVersion = -1;
+  #schemaKey = '';
+  /** Active records by id (with the version the engine holds), and their compile issues. */
+  #records = new Map<string, SegmentRecord>();
+  #issues = new Map<string, readonly Issue[]>();
+  #writes: Promise<void> = Promise.resolve();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly repo: SegmentsRepo,
+    private readonly workspace: Workspace,
+    private readonly options: SegmentServiceOptions
+  ) {
+    this.#now = options.now ?? (() => Date.now());
+    workspace.onApplied = (change) => this.#afterImport(change);
+  }
+
+  /** Resolves once every recorded change is written (tests, and before reading the history). */
+  idle(): Promise<void> {
+    return this.#writes;
+  }
+
+  /** Brings the engine up to date with stored segments and the data, and applies due time flips. */
+  async refresh(): Promise<SegmentEngine> {
+    const records = await this.repo.active();
+    const store = this.workspace.store;
+    const schemaKey = schemaSignature(store.schema());
+    const stale =
+      !this.#engine ||
+      this.#engine.store !== store ||
+      this.#builtVersion !== this.workspace.version ||
+      this.#schemaKey !== schemaKey;
+    const changed =
+      records.length !== this.#records.size ||
+      records.some((r) => this.#records.get(r.id)?.version !== r.version);
+    if (stale || changed) {
+      // Data loaded from another tab, or segments edited there: that tab records those changes.
+      this.#build(records, stale);
+    }
+    this.tick();
+    return this.#engine as SegmentEngine;
+  }
+
+  /** Applies the time flips due by now (recorded by the leader only) and re-arms the timer. */
+  tick(): void {
+    const engine = this.#engine;
+    if (!engine) return;
+    const now = this.#now();
+    const changes = engine.advanceTo(now);
+    if (this.options.isLeader?.() ?? true) this.#record(changes);
+    this.#arm();
+  }
+
+  async list(): Promise<SegmentSummary[]> {
+    await this.refresh();
+    return Promise.all([...this.#records.values()].map((r) => this.#summary(r)));
+  }
+
+  async get(id: string): Promise<Result<SegmentSummary>> {
+    await this.refresh();
+    const record = this.#records.get(id);
+    return record ? ok(await this.#summary(record)) : notFound();
+  }
+
+  async templates(): Promise<SegmentTemplate[]> {
+    await this.refresh();
+    return SEGMENT_TEMPLATES.map((t) => ({ ...t, issues: this.#check(t.query).issues }));
+  }
+
+  async create(input: SegmentInput): Promise<Result<SegmentSummary>> {
+    await this.refresh();
+    const name = this.#freeName(input.name);
+    if (!name.ok) return name;
+    const rule = this.#validRule(input.query, name.value);
+    if (!rule.ok) return rule;
+    const now = this.#now();
+    const record = await this.repo.create({
+      id: crypto.randomUUID(),
+      name: name.value,
+      kind: 'dynamic',
+      rule: rule.value,
+      createdAt: now,
+      updatedAt: now,
+      version: 1
+    });
+    this.#records.set(record.id, record);
+    this.#compileAll(true);
+    return ok(await this.#summary(record));
+  }
+
+  async update(id: string, change: Partial<SegmentInput>): Promise<Result<SegmentSummary>> {
+    await this.refresh();
+    const current = this.#records.get(id);
+    if (!current) return notFound();
+    let name = current.name;
+    if (change.name !== undefined) {
+      const checked = this.#freeName(change.name, id);
+      if (!checked.ok) return checked;
+      name = checked.value;
+    }
+    let rule = current.rule;
+    if (change.query !== undefined) {
+      const checked = this.#validRule(change.query, name, id);
+      if (!checked.ok) return checked;
+      rule = checked.value;
+    }
+    const now = this.#now();
+    const next = await this.repo.update(id, { name, rule }, now);
+    if (!next) return notFound();
+    this.#records.set(id, next);
+    if (name !== current.name) await this.#followRename(id, current.name, name, now);
+    this.#compileAll(true);
+    return ok(await this.#summary(next));
+  }
+
+  async duplicate(id: string): Promise<Result<SegmentSummary>> {
+    await this.refresh();
+    const source = this.#records.get(id);
+    if (!source) return notFound();
+    const taken = new Set([...this.#records.values()].map((r) => r.name.toLowerCase()));
+    let name = `${source.name} (copy)`;
+    for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${source.name} (copy ${n})`;
+    const now = this.#now();
+    const { deletedAt: _deleted, ...rest } = source;
+    const record = await this.repo.create({
+      ...rest,
+      id: crypto.randomUUID(),
+      name,
+      createdAt: now,
+      updatedAt: now,
+      version: 1
+    });
+    this.#records.set(record.id, record);
+    this.#compileAll(true);
+    return ok(await this.#summary(record));
+  }
+
+  async remove(id: string): Promise<Result<SegmentSummary>> {
+    await this.refresh();
+    const current = this.#records.get(id);
+    if (!current) return notFound();
+    const summary = await this.#summary(current);
+    const gone = await this.repo.remove(id, this.#now());
+    if (!gone) return notFound();
+    this.#records.delete(id);
+    this.#engine?.remove(id);
+    this.#issues.delete(id);
+    this.#compileAll(true);
+    return ok(summary);
+  }
+
+  async restore(id: string): Promise<Result<SegmentSummary>> {
+    await this.refresh();
+    const stored = await this.repo.get(id);
+    if (!stored || stored.deletedAt === undefined) return notFound();
+    const taken = [...this.#records.values()].some(
+      (r) => r.name.toLowerCase() === stored.name.toLowerCase()
+    );
+    if (taken) {
+      return fail(
+        issue('name-taken', `Another segment is now called “${stored.name}”; rename it first.`)
+      );
+    }
+    const record = await this.repo.restore(id, this.#now());
+    if (!record) return notFound();
+    this.#records.set(id, record);
+    this.#compileAll(true);
+    return ok(await this.#summary(record));
+  }
+
+  async checkQuery(text: string, segmentId?: string): Promise<QueryCheck> {
+    await this.refresh();
+    return this.#check(text, segmentId);
+  }
+
+  async preview(text: string, savedId?: string, sampleSize = 20): Promise<Result<SegmentPreview>> {
+    const engine = await this.refresh();
+    const compiled = this.#compileText(text, this.#self(savedId));
+    if (!compiled.ok) return compiled;
+    const store = this.workspace.store;
+    const member = new Evaluator(compiled.value, store).all(this.#now());
+    const saved = savedId !== undefined && engine.has(savedId) ? savedId : undefined;
+    const n = store.customerCount;
+    let count = 0;
+    let entering = 0;
+    let leaving = 0;
+    const sample: MemberSample[] = [];
+    for (let c = 0; c < n; c++) {
+      const now = member[c] === 1;
+      const was = saved !== undefined && engine.isMember(saved, c);
+      if (now) {
+        count++;
+        if (sample.length < sampleSize) sample.push(this.#sample(store, c));
+      }
+      if (saved !== undefined && now !== was) {
+        if (now) entering++;
+        else leaving++;
+      }
+    }
+    return ok({
+      count,
+      total: n,
+      entering,
+      leaving,
+      sample,
+      warnings: compiled.value.warnings
+    });
+  }
+
+  async members(id: string, offset: number, limit: number): Promise<Result<MemberPage>> {
+    const engine = await this.refresh();
+    if (!this.#records.has(id)) return notFound();
+    const members = this.#memberIndices(engine, id);
+    const store = this.workspace.store;
+    const columns = this.options.columns();
+    const start = Math.max(0, Math.min(offset, members.length));
+    const rows = members.slice(start, start + Math.min(500, Math.max(0, limit))).map((c) => ({
+      id: store.idOf(c),
+      values: columns.map((def) => store.value(c, def.key))
+    }));
+    return ok({ total: members.length, offset: start, columns, rows });
+  }
+
+  async exportMembers(id: string): Promise<Result<ExportRecord>> {
+    const engine = await this.refresh();
+    const record = this.#records.get(id);
+    if (!record) return notFound();
+    const store = this.workspace.store;
+    const columns = this.options.columns();
+    const header = [EXPORT_ID_HEADER, ...columns.map((c) => c.key), EXPORT_SEGMENT_HEADER];
+    const lines = [header.map(csvCell).join(',')];
+    const members = this.#memberIndices(engine, id);
+    const segmentCell = csvCell(record.name);
+    for (const c of members) {
+      const cells = [csvCell(store.idOf(c))];
+      for (const def of columns) cells.push(exportCell(def, store.value(c, def.key)));
+      cells.push(segmentCell);
+      lines.push(cells.join(','));
+    }
+    const csv = lines.join('\r\n') + '\r\n';
+    const at = this.#now();
+    const exported: ExportRecord = {
+      id: crypto.randomUUID(),
+      segmentId: id,
+      segmentName: record.name,
+      fileName: `${slug(record.name)}-${new Date(at).toISOString().slice(0, 10)}.csv`,
+      at,
+      rows: members.length,
+      columns: header,
+      bytes: new TextEncoder().encode(csv).length
+    };
+    await this.repo.addExport(exported, csv);
+    return ok(exported);
+  }
+
+  exports(): Promise<ExportRecord[]> {
+    return this.repo.exports();
+  }
+
+  async exportFile(exportId: string): Promise<Result<ExportFile>> {
+    const found = await this.repo.exportFile(exportId);
+    if (!found) return fail(issue('unknown-export', 'That export is no longer stored.'));
+    return ok({ fileName: found.record.fileName, csv: found.csv });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  #build(records: readonly SegmentRecord[], fresh: boolean): void {
+    const store = this.workspace.store;
+    if (fresh || !this.#engine || this.#engine.store !== store) {
+      this.#engine = new SegmentEngine(store);
+    }
+    this.#records = new Map(records.map((r) => [r.id, r]));
+    this.#compileAll(false);
+    this.#builtVersion = this.workspace.version;
+    this.#schemaKey = schemaSignature(store.schema());
+  }
+
+  /**
+   * Compiles every active segment (a change to one can change those naming it) and sets it live.
+   * `record`: the membership differences are this worker's doing and go to the history.
+   */
+  #compileAll(record: boolean): void {
+    const engine = this.#engine;
+    if (!engine) return;
+    const now = this.#now();
+    const refs = this.#refs();
+    const schema = this.workspace.store.schema();
+    const changes: MembershipChange[] = [];
+    for (const r of this.#records.values()) {
+      if (r.kind !== 'dynamic' || !r.rule) continue;
+      const compiled = compile(r.rule, schema, { segments: refs, self: r.name });
+      if (!compiled.ok) {
+        this.#issues.set(r.id, compiled.issues);
+        engine.remove(r.id);
+        continue;
+      }
+      this.#issues.set(r.id, compiled.value.warnings);
+      const set = engine.set(r.id, compiled.value, now);
+      for (const c of set.changes) changes.push(c);
+    }
+    for (const id of [...this.#issues.keys()]) if (!this.#records.has(id)) this.#issues.delete(id);
+    if (record) this.#record(changes);
+    this.#arm();
+  }
+
+  #afterImport(change: AppliedChange): void {
+    const engine = this.#engine;
+    if (!engine || engine.store !== this.workspace.store) return;
+    try {
+      const schemaKey = schemaSignature(this.workspace.store.schema());
+      if (schemaKey !== this.#schemaKey) {
+        // New attributes or event types can make rules valid or change how they compile.
+        this.#schemaKey = schemaKey;
+        this.#compileAll(true);
+      } else {
+        this.#record(engine.update(change.touched, this.#now(), change.scope));
+        this.#arm();
+      }
+      this.#builtVersion = this.workspace.version;
+    } catch (error) {
+      // The import itself is committed; membership is rebuilt on the next refresh.
+      console.error('Updating segments after the import failed', error);
+      this.#builtVersion = -1;
+    }
+  }
+
+  #record(changes: readonly MembershipChange[]): void {
+    if (changes.length === 0) return;
+    const rows = changes.map((c) => ({
+      segmentId: c.segment,
+      customerId: c.id,
+      kind: c.kind,
+      at: c.at
+    }));
+    this.#writes = this.#writes
+      .then(() => this.repo.addChanges(rows))
+      .catch((error: unknown) => console.error('Recording membership changes failed', error));
+  }
+
+  #arm(): void {
+    if (!this.options.timers || !this.#engine) return;
+    clearTimeout(this.#timer);
+    const due = this.#engine.nextDue();
+    if (!Number.isFinite(due)) return;
+    const delay = Math.min(MAX_DELAY, Math.max(0, due - this.#now()));
+    this.#timer = setTimeout(() => this.tick(), delay);
+  }
+
+  #refs(except?: string): SegmentRef[] {
+    const refs: SegmentRef[] = [];
+    for (const r of this.#records.values()) {
+      if (r.id !== except && r.kind === 'dynamic' && r.rule)
+        refs.push({ name: r.name, rule: r.rule });
+    }
+    return refs;
+  }
+
+  /** Compiles query text; `self` is the segment being edited (its saved rule is not a reference). */
+  #compileText(text: string, self?: { id?: string; name: string }): Result<CompiledSegment> {
+    const ast = parse(text);
+    if (!ast.ok) return ast;
+    return compile(ast.value, this.workspace.store.schema(), {
+      segments: this.#refs(self?.id),
+      self: self?.name
+    });
+  }
+
+  #self(segmentId: string | undefined): { id: string; name: string } | undefined {
+    const record = segmentId ? this.#records.get(segmentId) : undefined;
+    return record && { id: record.id, name: record.name };
+  }
+
+  #check(text: string, segmentId?: string): QueryCheck {
+    const compiled = this.#compileText(text, this.#self(segmentId));
+    if (!compiled.ok) return { issues: compiled.issues, canonical: null };
+    return { issues: compiled.value.warnings, canonical: print(compiled.value.ast) };
+  }
+
+  #validRule(text: string, name: string, id?: string): Result<SegmentAst> {
+    const compiled = this.#compileText(text, { id, name });
+    if (!compiled.ok) return compiled;
+    return ok(stripSpans(compiled.value.ast));
+  }
+
+  #freeName(name: string, except?: string): Result<string> {
+    const checked = checkName(name);
+    if (!checked.ok) return checked;
+    const lower = checked.value.toLowerCase();
+    const taken = [...this.#records.values()].some(
+      (r) => r.id !== except && r.name.toLowerCase() === lower
+    );
+    return taken
+      ? fail(issue('name-taken', `There is already a segment called “${checked.value}”.`))
+      : checked;
+  }
+
+  async #followRename(id: string, from: string, to: string, now: number): Promise<void> {
+    for (const r of [...this.#records.values()]) {
+      if (r.id === id || !r.rule) continue;
+      const root = renameRefs(r.rule.root, from, to);
+      if (JSON.stringify(root) === JSON.stringify(r.rule.root)) continue;
+      const next = await this.repo.update(r.id, { rule: { v: 1, root } }, now);
+      if (next) this.#records.set(r.id, next);
+    }
+  }
+
+  #memberIndices(engine: SegmentEngine, id: string): number[] {
+    const record = this.#records.get(id);
+    if (record?.kind === 'static') {
+      const store = this.workspace.store;
+      return (record.members ?? [])
+        .map((m) => store.indexOf(m))
+        .filter((c) => c >= 0)
+        .sort((a, b) => a - b);
+    }
+    return engine.members(id);
+  }
+
+  async #summary(record: SegmentRecord): Promise<SegmentSummary> {
+    const engine = this.#engine;
+    const issues = this.#issues.get(record.id) ?? [];
+    let members: number | null = null;
+    if (record.kind === 'static')
+      members = engine ? this.#memberIndices(engine, record.id).length : 0;
+    else if (engine?.has(record.id)) members = engine.count(record.id);
+    return {
+      id: record.id,
+      name: record.name,
+      kind: record.kind,
+      query: record.rule ? print(record.rule) : '',
+      members,
+      issues,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+      lastChangeAt: (await this.repo.lastChangeAt(record.id)) ?? null
+    };
+  }
+
+  #sample(store: ColumnarStore, c: number): MemberSample {
+    let label = '';
+    for (const key of NAME_KEYS) {
+      const v = store.value(c, key);
+      if (typeof v === 'string' && v !== '') {
+        label = v;
+        break;
+      }
+    }
+    if (!label) {
+      const first = store.value(c, 'first_name');
+      const last = store.value(c, 'last_name');
+      label = [first, last].filter((v) => typeof v === 'string' && v !== '').join(' ');
+    }
+    if (!label) {
+      const email = store.value(c, 'email');
+      if (typeof email === 'string') label = email;
+    }
+    return { id: store.idOf(c), label };
+  }
+}
+
+/** One exported cell: text is defended against formulas (csvCell); dates as ISO, as the importer reads. */
+function exportCell(def: FieldDef, value: Value | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (def.type === 'date' && typeof value === 'number') {
+    const iso = new Date(value).toISOString();
+    return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return csvCell(value);
+}
+
+const slug = (name: string): string =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60) || 'segment';
