@@ -494,7 +494,8 @@ function eventNext(
   e: CEvent,
   c: number,
   now: number,
-  value: boolean
+  value: boolean,
+  planned?: (row: number) => boolean
 ): number {
   if (!t || c >= t.gLen.length || t.gLen[c] === 0) return Infinity;
   const s = t.gStart[c];
@@ -529,7 +530,7 @@ function eventNext(
       if (value && e.count.n > 0) {
         if (!e.where) j = hi - e.count.n;
         else {
-          const match = whereMatcher(t, e.where, now, false);
+          const match = planned ?? whereMatcher(t, e.where, now, false);
           let count = 0;
           for (let q = hi - 1; q >= lo; q--) {
             if (match(t.slots[q]) && ++count === e.count.n) {
@@ -731,6 +732,21 @@ export class Evaluator {
     const t = this.store.eventTable(e.event);
     if (!t) return out.fill(emptyResult(e) ? 1 : 0, 0, n);
     const plan = planEvent(t, e, now, true);
+    const agg = e.aggregate;
+    const prefix = plan.prefix;
+    if (
+      agg !== undefined &&
+      agg.fn === 'sum' &&
+      prefix !== undefined &&
+      plan.match === undefined &&
+      !plan.filtered &&
+      e.count.op === 'at least' &&
+      (plan.kind === 'all' || plan.kind === 'last') &&
+      t.last <= now
+    ) {
+      sumAll(plan, prefix, e, sel, n, out);
+      return out;
+    }
     for (let c = 0; c < n; c++) {
       if (sel !== null && sel[c] === 0) continue;
       out[c] = eventAt(plan, e, c);
@@ -788,8 +804,9 @@ export class Evaluator {
           this.lastNext = Infinity;
           return emptyResult(node);
         }
-        const v = eventAt(this.planFor(t, node, now), node, c) === 1;
-        this.lastNext = eventNext(t, node, c, now, v);
+        const plan = this.planFor(t, node, now);
+        const v = eventAt(plan, node, c) === 1;
+        this.lastNext = eventNext(t, node, c, now, v, plan.match);
         return v;
       }
       case 'segment':
@@ -949,6 +966,71 @@ function planEvent(t: EventTable, e: CEvent, now: number, cached: boolean): Even
     prefix:
       agg && !where && (agg.fn === 'sum' || agg.fn === 'avg') ? t.prefix(agg.property) : undefined
   };
+}
+
+/**
+ * The `with sum(prop)` shape over everyone in one tight loop (the common "spent over X in the last
+ * N days" rule): one binary search and two prefix reads per customer, no calls. Near-threshold
+ * sums fall back to eventAt, which re-adds them exactly.
+ */
+function sumAll(
+  p: EventPlan,
+  prefix: Prefix,
+  e: CEvent,
+  sel: Uint8Array | null,
+  n: number,
+  out: Uint8Array
+): void {
+  const agg = e.aggregate as NonNullable<CEvent['aggregate']>;
+  const k = e.count.n;
+  const v = agg.value;
+  const op = agg.op;
+  const gLen = p.gLen;
+  const gStart = p.gStart;
+  const ts = p.ts;
+  const sums = prefix.sum;
+  const from = p.kind === 'last' ? p.a : -Infinity;
+  const empty = p.empty;
+  const slack = 1e-9 * Math.max(1, Math.abs(v));
+  for (let c = 0; c < n; c++) {
+    if (sel !== null && sel[c] === 0) continue;
+    const len = gLen[c];
+    if (len === 0) {
+      out[c] = empty;
+      continue;
+    }
+    const s = gStart[c];
+    const hi = s + len;
+    let lo = s;
+    if (from !== -Infinity) {
+      let h = hi;
+      while (lo < h) {
+        const mid = (lo + h) >>> 1;
+        if (ts[mid] <= from) lo = mid + 1;
+        else h = mid;
+      }
+    }
+    if (hi - lo < k || hi <= lo) {
+      out[c] = hi - lo >= k && k === 0 ? eventAt(p, e, c) : 0;
+      continue;
+    }
+    const sum = sums[hi - 1] - (lo > s ? sums[lo - 1] : 0);
+    if (Math.abs(sum - v) <= slack * Math.max(1, Math.abs(sum))) {
+      out[c] = eventAt(p, e, c);
+      continue;
+    }
+    out[c] = +(op === '>'
+      ? sum > v
+      : op === '>='
+        ? sum >= v
+        : op === '<'
+          ? sum < v
+          : op === '<='
+            ? sum <= v
+            : op === '='
+              ? sum === v
+              : sum !== v);
+  }
 }
 
 /** One customer's answer (1/0) to a planned event predicate: binary searches, no allocation. */

@@ -153,6 +153,30 @@ describe('event predicates', () => {
     ).toEqual([]);
   });
 
+  it('sums over a window exactly at its edge (the prefix-sum path, no future events)', () => {
+    const s = buildStore(
+      {},
+      [{ id: 'x' }, { id: 'y' }, { id: 'z' }],
+      [
+        { id: 'x', name: 'Purchased', at: NOW - 10 * DAY, props: { amount: 50 } },
+        { id: 'x', name: 'Purchased', at: NOW - DAY, props: { amount: 60 } },
+        { id: 'y', name: 'Purchased', at: NOW - 5 * DAY, props: { amount: 200 } },
+        { id: 'z', name: 'Purchased', at: NOW - 2 * DAY }
+      ],
+      { amount: 'number' }
+    );
+    expect(run(s, 'performed Purchased in last 10 days with sum(amount) > 100', NOW)).toEqual([
+      'y'
+    ]);
+    expect(run(s, 'performed Purchased in last 10 days with sum(amount) >= 60', NOW)).toEqual([
+      'x',
+      'y'
+    ]);
+    expect(run(s, 'performed Purchased with sum(amount) = 110', NOW)).toEqual(['x']);
+    expect(run(s, 'performed Purchased in last 10 days with sum(amount) < 1', NOW)).toEqual(['z']);
+    expect(run(s, 'performed Purchased at least 2 times with sum(amount) > 0', NOW)).toEqual(['x']);
+  });
+
   it('subtracts calendar months, clamped to the end of the month', () => {
     const s = buildStore(
       {},
