@@ -1,5 +1,6 @@
 // Page models: what a user sees and does on each screen, so specs read as user journeys.
-import { expect, type Page } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+import { expect, type Download, type Page } from '@playwright/test';
 
 export class OverviewPage {
   constructor(readonly page: Page) {}
@@ -93,4 +94,148 @@ export class ImportPage {
     await this.start();
     await expect(this.report()).toBeVisible({ timeout: 60_000 });
   }
+}
+
+export class SegmentsPage {
+  constructor(readonly page: Page) {}
+
+  async open(): Promise<void> {
+    await this.page.goto('/segments');
+    await expect(this.page.getByRole('heading', { name: 'Segments', level: 1 })).toBeVisible();
+  }
+
+  table() {
+    return this.page.getByTestId('segments-table');
+  }
+
+  row(name: string) {
+    return this.table()
+      .getByTestId('segment-row')
+      .filter({ has: this.page.getByRole('rowheader', { name, exact: true }) });
+  }
+
+  async memberCount(name: string): Promise<number> {
+    const text = await this.row(name).getByTestId('segment-members').innerText();
+    return Number(text.replace(/,/g, ''));
+  }
+
+  async startFromTemplate(name: string): Promise<void> {
+    await this.page.getByTestId('templates').getByRole('link', { name, exact: true }).click();
+  }
+
+  async rename(name: string, to: string): Promise<void> {
+    await this.row(name)
+      .getByRole('button', { name: `Rename ${name}` })
+      .click();
+    await this.page.getByLabel(`New name for ${name}`).fill(to);
+    await this.page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(this.row(to)).toBeVisible();
+  }
+
+  async duplicate(name: string): Promise<void> {
+    await this.row(name)
+      .getByRole('button', { name: `Duplicate ${name}` })
+      .click();
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.row(name)
+      .getByRole('button', { name: `Delete ${name}` })
+      .click();
+  }
+
+  async undo(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Undo' }).click();
+  }
+}
+
+export class SegmentEditorPage {
+  constructor(readonly page: Page) {}
+
+  name() {
+    return this.page.getByLabel('Name', { exact: true });
+  }
+
+  query() {
+    return this.page.getByLabel('Rule', { exact: true });
+  }
+
+  /** Replaces the rule text, as typing would. */
+  async write(text: string): Promise<void> {
+    await this.query().fill(text);
+  }
+
+  previewCount() {
+    return this.page.getByTestId('preview-count');
+  }
+
+  async count(): Promise<number> {
+    return Number((await this.previewCount().innerText()).replace(/,/g, ''));
+  }
+
+  delta() {
+    return this.page.getByTestId('preview-delta');
+  }
+
+  issues() {
+    return this.page.getByTestId('query-issue');
+  }
+
+  /** The text currently underlined as an error in the highlighted copy of the rule. */
+  underlinedErrors() {
+    return this.page.locator('.query-editor .mark-error');
+  }
+
+  createButton() {
+    return this.page.getByRole('button', { name: 'Create segment' });
+  }
+
+  async create(): Promise<void> {
+    await this.createButton().click();
+    await expect(this.page).toHaveURL(/\/segments\/[0-9a-f-]{36}$/);
+  }
+
+  async save(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(this.page.getByText('All changes saved.')).toBeVisible();
+  }
+
+  memberCount() {
+    return this.page.getByTestId('member-count');
+  }
+
+  /** Exports the members and returns the downloaded file's name and text. */
+  async exportCsv(): Promise<{ fileName: string; text: string }> {
+    const download = this.page.waitForEvent('download');
+    await this.page.getByRole('button', { name: 'Export CSV' }).click();
+    return readDownload(await download);
+  }
+}
+
+export class ExportsPage {
+  constructor(readonly page: Page) {}
+
+  async open(): Promise<void> {
+    await this.page.goto('/exports');
+    await expect(this.page.getByRole('heading', { name: 'Exports', level: 1 })).toBeVisible();
+  }
+
+  rows() {
+    return this.page.getByTestId('export-row');
+  }
+
+  async download(fileName: string): Promise<{ fileName: string; text: string }> {
+    const download = this.page.waitForEvent('download');
+    await this.rows()
+      .filter({ hasText: fileName })
+      .first()
+      .getByRole('button', { name: /Download/ })
+      .click();
+    return readDownload(await download);
+  }
+}
+
+async function readDownload(download: Download): Promise<{ fileName: string; text: string }> {
+  const path = await download.path();
+  return { fileName: download.suggestedFilename(), text: await readFile(path, 'utf8') };
 }

@@ -2,10 +2,17 @@
 import { dataWorker } from '$lib/worker/client';
 import type { DataSummary } from '$lib/worker/api';
 
+export interface NoticeAction {
+  readonly label: string;
+  readonly run: () => void;
+}
+
 export interface Notice {
   readonly id: number;
   readonly kind: 'info' | 'error';
   readonly text: string;
+  /** A button next to the text, such as Undo. */
+  readonly action?: NoticeAction;
 }
 
 class AppState {
@@ -17,10 +24,11 @@ class AppState {
   notices = $state<Notice[]>([]);
   #nextNotice = 1;
 
-  notify(text: string, kind: Notice['kind'] = 'info'): void {
+  notify(text: string, kind: Notice['kind'] = 'info', action?: NoticeAction): void {
     const id = this.#nextNotice++;
-    this.notices = [...this.notices, { id, kind, text }];
-    if (kind === 'info') setTimeout(() => this.dismiss(id), 6000);
+    this.notices = [...this.notices, { id, kind, text, action }];
+    // A notice with an action stays longer, so that keyboard and screen-reader users can reach it.
+    if (kind === 'info') setTimeout(() => this.dismiss(id), action ? 12000 : 6000);
   }
 
   dismiss(id: number): void {
