@@ -5,6 +5,7 @@ import type { Issue } from '$lib/engine/result';
 import type { SegmentPreview } from '$lib/worker/api';
 import { dataWorker } from '$lib/worker/client';
 import { handleError } from './app.svelte';
+import { latestOnly } from './latest';
 
 /** Long enough to skip work between fast keystrokes, short enough to feel immediate. */
 const DEBOUNCE_MS = 40;
@@ -16,8 +17,13 @@ export class SegmentEditor {
   /** The canonical text of the current rule, when valid. */
   canonical = $state<string | null>(null);
   checking = $state(false);
-  #seq = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #ask = latestOnly((text: string, savedId: string | undefined) =>
+    Promise.all([
+      dataWorker().checkQuery(text, savedId),
+      dataWorker().previewSegment(text, savedId, 10)
+    ])
+  );
 
   /** `savedId`: the stored segment the preview compares with (none while creating). */
   constructor(private readonly savedId: () => string | undefined) {}
@@ -35,27 +41,22 @@ export class SegmentEditor {
   }
 
   async refresh(): Promise<void> {
-    const seq = ++this.#seq;
-    const text = this.text;
-    const savedId = this.savedId();
     try {
-      const [check, preview] = await Promise.all([
-        dataWorker().checkQuery(text, savedId),
-        dataWorker().previewSegment(text, savedId, 10)
-      ]);
-      if (seq !== this.#seq) return;
+      const answer = await this.#ask(this.text, this.savedId());
+      if (answer.stale) return;
+      const [check, preview] = answer.value;
       this.issues = check.issues;
       this.canonical = check.canonical;
       this.preview = preview.ok ? preview.value : null;
       this.checking = false;
     } catch (error) {
-      if (seq === this.#seq) this.checking = false;
+      this.checking = false;
       handleError(error, 'Could not check the rule');
     }
   }
 
   dispose(): void {
     clearTimeout(this.#timer);
-    this.#seq++;
+    this.#ask.cancel();
   }
 }

@@ -2,6 +2,9 @@
 // records with instants) and exports (metadata plus the CSV text, stored apart).
 import type { ExportRecord, MembershipChangeRecord, SegmentRecord, SegmentsDb } from './db';
 
+/** Meta key of the instant up to which membership changes have been recorded on this device. */
+const CLOCK_KEY = 'segmentsClock';
+
 export class SegmentsRepo {
   constructor(private readonly db: SegmentsDb) {}
 
@@ -91,6 +94,22 @@ export class SegmentsRepo {
       .reverse()
       .limit(limit)
       .toArray();
+  }
+
+  /** The instant up to which membership changes have been recorded (undefined before the first). */
+  async clock(): Promise<number | undefined> {
+    const value = (await this.db.meta.get(CLOCK_KEY))?.value;
+    return typeof value === 'number' ? value : undefined;
+  }
+
+  /** Moves the recording clock forward to `at` (never back: several tabs may write it). */
+  async advanceClock(at: number): Promise<void> {
+    await this.db.transaction('rw', this.db.meta, async () => {
+      const current = (await this.db.meta.get(CLOCK_KEY))?.value;
+      if (typeof current !== 'number' || current < at) {
+        await this.db.meta.put({ key: CLOCK_KEY, value: at });
+      }
+    });
   }
 
   async addExport(record: ExportRecord, csv: string): Promise<void> {

@@ -41,6 +41,8 @@ const NAME_KEYS = ['name', 'full_name'];
 const MAX_NAME = 120;
 const EXPORT_ID_HEADER = 'customer_id';
 const EXPORT_SEGMENT_HEADER = 'segment';
+/** How often the recording clock is saved when nothing changes (it is saved with every change). */
+const CLOCK_SAVE_MS = 60_000;
 /** setTimeout's longest delay; a later due time is re-checked then. */
 const MAX_DELAY = 2 ** 31 - 1;
 
@@ -90,6 +92,7 @@ export class SegmentService {
   #issues = new Map<string, readonly Issue[]>();
   #writes: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #clockSavedAt = -Infinity;
 
   constructor(
     private readonly repo: SegmentsRepo,
@@ -119,8 +122,11 @@ export class SegmentService {
       records.length !== this.#records.size ||
       records.some((r) => this.#records.get(r.id)?.version !== r.version);
     if (stale || changed) {
+      // A fresh engine starts where recording stopped (the app was closed, or another tab led), so
+      // that the flips since then are recorded with their true instants by the tick below.
+      const from = stale && this.#leader() ? await this.repo.clock() : undefined;
       // Data loaded from another tab, or segments edited there: that tab records those changes.
-      this.#build(records, stale);
+      this.#build(records, stale, from);
     }
     this.tick();
     return this.#engine as SegmentEngine;
@@ -132,8 +138,15 @@ export class SegmentService {
     if (!engine) return;
     const now = this.#now();
     const changes = engine.advanceTo(now);
-    if (this.options.isLeader?.() ?? true) this.#record(changes);
+    if (this.#leader()) {
+      this.#record(changes, now);
+      if (changes.length === 0 && now - this.#clockSavedAt > CLOCK_SAVE_MS) this.#saveClock(now);
+    }
     this.#arm();
+  }
+
+  #leader(): boolean {
+    return this.options.isLeader?.() ?? true;
   }
 
   async list(): Promise<SegmentSummary[]> {
@@ -350,13 +363,13 @@ export class SegmentService {
 
   // ---------------------------------------------------------------------------------------------
 
-  #build(records: readonly SegmentRecord[], fresh: boolean): void {
+  #build(records: readonly SegmentRecord[], fresh: boolean, from?: number): void {
     const store = this.workspace.store;
     if (fresh || !this.#engine || this.#engine.store !== store) {
       this.#engine = new SegmentEngine(store);
     }
     this.#records = new Map(records.map((r) => [r.id, r]));
-    this.#compileAll(false);
+    this.#compileAll(false, from);
     this.#builtVersion = this.workspace.version;
     this.#schemaKey = schemaSignature(store.schema());
   }
@@ -365,10 +378,13 @@ export class SegmentService {
    * Compiles every active segment (a change to one can change those naming it) and sets it live.
    * `record`: the membership differences are this worker's doing and go to the history.
    */
-  #compileAll(record: boolean): void {
+  #compileAll(record: boolean, from?: number): void {
     const engine = this.#engine;
     if (!engine) return;
     const now = this.#now();
+    // Each segment starts at the later of `from` and its last edit (no flips from before it existed).
+    const startAt = (r: SegmentRecord): number =>
+      from === undefined || from >= now ? now : Math.min(now, Math.max(from, r.updatedAt));
     const refs = this.#refs();
     const schema = this.workspace.store.schema();
     const changes: MembershipChange[] = [];
@@ -381,11 +397,11 @@ export class SegmentService {
         continue;
       }
       this.#issues.set(r.id, compiled.value.warnings);
-      const set = engine.set(r.id, compiled.value, now);
+      const set = engine.set(r.id, compiled.value, startAt(r));
       for (const c of set.changes) changes.push(c);
     }
     for (const id of [...this.#issues.keys()]) if (!this.#records.has(id)) this.#issues.delete(id);
-    if (record) this.#record(changes);
+    if (record) this.#record(changes, now);
     this.#arm();
   }
 
@@ -399,7 +415,8 @@ export class SegmentService {
         this.#schemaKey = schemaKey;
         this.#compileAll(true);
       } else {
-        this.#record(engine.update(change.touched, this.#now(), change.scope));
+        const now = this.#now();
+        this.#record(engine.update(change.touched, now, change.scope), now);
         this.#arm();
       }
       this.#builtVersion = this.workspace.version;
@@ -410,7 +427,8 @@ export class SegmentService {
     }
   }
 
-  #record(changes: readonly MembershipChange[]): void {
+  /** Writes changes (in order), then moves the recording clock to `at`, the instant they are up to. */
+  #record(changes: readonly MembershipChange[], at: number): void {
     if (changes.length === 0) return;
     const rows = changes.map((c) => ({
       segmentId: c.segment,
@@ -419,8 +437,19 @@ export class SegmentService {
       at: c.at
     }));
     this.#writes = this.#writes
-      .then(() => this.repo.addChanges(rows))
+      .then(async () => {
+        await this.repo.addChanges(rows);
+        await this.repo.advanceClock(at);
+      })
       .catch((error: unknown) => console.error('Recording membership changes failed', error));
+    this.#clockSavedAt = at;
+  }
+
+  #saveClock(at: number): void {
+    this.#clockSavedAt = at;
+    this.#writes = this.#writes
+      .then(() => this.repo.advanceClock(at))
+      .catch((error: unknown) => console.error('Saving the segments clock failed', error));
   }
 
   #arm(): void {

@@ -3,6 +3,7 @@
 // passing time (each change recorded with its instant), rename/duplicate/delete/undo, and exports.
 import { describe, expect, it } from 'vitest';
 import { csv, freshDb, freshService, importBlob } from '../../builders/data-service';
+import { createDataService } from '$lib/worker/data-service';
 import type { WorkerApi } from '$lib/worker/api';
 import { SEGMENT_TEMPLATES } from '$lib/worker/segment-templates';
 
@@ -144,6 +145,29 @@ describe('segments in the worker', () => {
     expect(changes.map((c) => [c.customerId, c.kind, c.at])).toEqual([
       ['c2', 'leave', NOW - 10 * DAY + 30 * DAY]
     ]);
+  });
+
+  it('on the next start, records the flips missed while the app was closed at their instants', async () => {
+    const { api, db } = await withData();
+    const seg = await create(api, 'Recent buyers', 'performed Purchased in last 30 days');
+    await expect.poll(async () => (await db.meta.get('segmentsClock'))?.value).toBe(NOW);
+
+    // Forty days later the app opens again: Ben's purchase turned 30 days old on day 20.
+    const reopened = createDataService(db, { now: () => NOW + 40 * DAY });
+    const [listed] = await reopened.segments();
+    expect(listed).toMatchObject({ id: seg.id, members: 0 });
+    await expect
+      .poll(async () =>
+        (await db.membershipChanges.toArray()).map((c) => [c.customerId, c.kind, c.at])
+      )
+      .toEqual([['c2', 'leave', NOW + 20 * DAY]]);
+    await expect.poll(async () => (await db.meta.get('segmentsClock'))?.value).toBe(NOW + 40 * DAY);
+
+    // Opening once more replays nothing twice.
+    const again = createDataService(db, { now: () => NOW + 41 * DAY });
+    await again.segments();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await db.membershipChanges.count()).toBe(1);
   });
 
   it('renames (references follow), duplicates, deletes and restores', async () => {
