@@ -1,5 +1,6 @@
 // Page models: what a user sees and does on each screen, so specs read as user journeys.
 import { readFile } from 'node:fs/promises';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Download, type Page } from '@playwright/test';
 
 export class OverviewPage {
@@ -238,4 +239,13 @@ export class ExportsPage {
 async function readDownload(download: Download): Promise<{ fileName: string; text: string }> {
   const path = await download.path();
   return { fileName: download.suggestedFilename(), text: await readFile(path, 'utf8') };
+}
+
+/** axe-core finds no serious or critical accessibility violations on the page as it is now. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join('; ')})`);
+  expect(serious).toEqual([]);
 }

@@ -2,7 +2,13 @@
 // place, save it, export its members as CSV (and download the export again), manage segments in the
 // list (rename, duplicate, delete with undo), and all of it with the network off.
 import { expect, test, type Page } from '@playwright/test';
-import { ExportsPage, OverviewPage, SegmentEditorPage, SegmentsPage } from './pages';
+import {
+  expectAccessible,
+  ExportsPage,
+  OverviewPage,
+  SegmentEditorPage,
+  SegmentsPage
+} from './pages';
 
 const SEED = 'total_spent > 10000 AND NOT performed Purchased in last 3 months';
 const TYPO = 'total_spnt > 10000 AND NOT performed Purchased in last 3 months';
@@ -45,6 +51,8 @@ async function createSeedSegment(
     .getByRole('link', { name: 'Segments', exact: true })
     .click();
   await expect(page.getByTestId('segments-empty')).toBeVisible();
+  await expect(page.getByTestId('templates').getByRole('link')).toHaveCount(6);
+  await expectAccessible(page);
   await list.startFromTemplate('Inactive loyal customers');
   const editor = new SegmentEditorPage(page);
   await expect(editor.name()).toHaveValue('Inactive loyal customers');
@@ -78,6 +86,7 @@ test('the seed segment from its template: live count, a mistake shown at its pla
   await expect(editor.underlinedErrors()).toHaveText(['total_spnt']);
   await expect(editor.query()).toHaveAttribute('aria-invalid', 'true');
   await expect(page.getByRole('button', { name: 'Save', exact: true })).toBeDisabled();
+  await expectAccessible(page);
 
   // Widening the rule shows who would enter, against the saved version, while typing.
   await editor.write('total_spent > 5000 AND NOT performed Purchased in last 3 months');
@@ -98,10 +107,12 @@ test('the seed segment from its template: live count, a mistake shown at its pla
   expect(rows[0][0]).toBe('customer_id');
   expect(rows[0]).toEqual(expect.arrayContaining(['email', 'total_spent', 'segment']));
   expect(rows).toHaveLength(count + 1);
+  expect(rows[0].slice(-2)).toEqual(['segment', 'entered_at']);
   const spent = rows[0].indexOf('total_spent');
+  const segment = rows[0].indexOf('segment');
   for (const row of rows.slice(1)) {
     expect(Number(row[spent])).toBeGreaterThan(10000);
-    expect(row[row.length - 1]).toBe('Inactive loyal customers');
+    expect(row[segment]).toBe('Inactive loyal customers');
     for (const cell of row) expect(cell).not.toMatch(/^[=+@\t\r]/);
   }
 
@@ -113,6 +124,7 @@ test('the seed segment from its template: live count, a mistake shown at its pla
     .click();
   await expect(exportsPage.rows()).toHaveCount(1);
   await expect(exportsPage.rows().first()).toContainText('Inactive loyal customers');
+  await expectAccessible(page);
   const again = await exportsPage.download(file.fileName);
   expect(again.text).toBe(file.text);
 
@@ -120,6 +132,7 @@ test('the seed segment from its template: live count, a mistake shown at its pla
   const list = new SegmentsPage(page);
   await list.open();
   expect(await list.memberCount('Inactive loyal customers')).toBe(count);
+  await expectAccessible(page);
   await list.rename('Inactive loyal customers', 'Lapsed big spenders');
   await list.duplicate('Lapsed big spenders');
   await expect(list.row('Lapsed big spenders (copy)')).toBeVisible();

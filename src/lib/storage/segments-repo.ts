@@ -112,6 +112,19 @@ export class SegmentsRepo {
     });
   }
 
+  /** For each current member with a recorded entry: when they last entered. */
+  async enteredAt(segmentId: string): Promise<Map<string, number>> {
+    const entered = new Map<string, number>();
+    await this.db.membershipChanges
+      .where('[segmentId+at]')
+      .between([segmentId, -Infinity], [segmentId, Infinity])
+      .each((c) => {
+        if (c.kind === 'enter') entered.set(c.customerId, c.at);
+        else entered.delete(c.customerId);
+      });
+    return entered;
+  }
+
   async addExport(record: ExportRecord, csv: string): Promise<void> {
     await this.db.transaction('rw', this.db.exports, this.db.exportFiles, async () => {
       await this.db.exports.add(record);

@@ -41,6 +41,8 @@ const NAME_KEYS = ['name', 'full_name'];
 const MAX_NAME = 120;
 const EXPORT_ID_HEADER = 'customer_id';
 const EXPORT_SEGMENT_HEADER = 'segment';
+/** When the member last entered, where recorded (members since the segment's creation: blank). */
+const EXPORT_ENTERED_HEADER = 'entered_at';
 /** How often the recording clock is saved when nothing changes (it is saved with every change). */
 const CLOCK_SAVE_MS = 60_000;
 /** setTimeout's longest delay; a later due time is re-checked then. */
@@ -325,14 +327,24 @@ export class SegmentService {
     if (!record) return notFound();
     const store = this.workspace.store;
     const columns = this.options.columns();
-    const header = [EXPORT_ID_HEADER, ...columns.map((c) => c.key), EXPORT_SEGMENT_HEADER];
+    const header = [
+      EXPORT_ID_HEADER,
+      ...columns.map((c) => c.key),
+      EXPORT_SEGMENT_HEADER,
+      EXPORT_ENTERED_HEADER
+    ];
     const lines = [header.map(csvCell).join(',')];
     const members = this.#memberIndices(engine, id);
+    await this.#writes;
+    const entered = await this.repo.enteredAt(id);
     const segmentCell = csvCell(record.name);
     for (const c of members) {
-      const cells = [csvCell(store.idOf(c))];
+      const customerId = store.idOf(c);
+      const cells = [csvCell(customerId)];
       for (const def of columns) cells.push(exportCell(def, store.value(c, def.key)));
       cells.push(segmentCell);
+      const at = entered.get(customerId);
+      cells.push(at === undefined ? '' : new Date(at).toISOString());
       lines.push(cells.join(','));
     }
     const csv = lines.join('\r\n') + '\r\n';

@@ -211,12 +211,13 @@ describe('segments in the worker', () => {
   it('exports members as CSV with formulas neutralised, records it, and re-imports cleanly', async () => {
     const { api } = await withData();
     const seg = await create(api, 'Everyone but Chloé', 'NOT city = "Delhi"');
+    await importBlob(api, csv('id,city\nc6,Agra\n'), 'late.csv', 'customers');
     const exported = await api.exportSegment(seg.id);
     if (!exported.ok) throw new Error('export failed');
     expect(exported.value).toMatchObject({
       segmentName: 'Everyone but Chloé',
       fileName: 'everyone-but-chlo-2026-06-15.csv',
-      rows: 3,
+      rows: 4,
       at: NOW
     });
     expect((await api.exports()).map((e) => e.id)).toEqual([exported.value.id]);
@@ -228,16 +229,22 @@ describe('segments in the worker', () => {
     expect(exported.value.columns).toEqual(
       expect.arrayContaining(['name', 'email', 'total_spent', 'signup_date', 'segment'])
     );
+    expect(exported.value.columns.slice(-2)).toEqual(['segment', 'entered_at']);
+    // Members since the creation have no recorded entry; c6 entered with its import.
+    expect(lines.find((l) => l.startsWith('c1,'))).toMatch(/,Everyone but Chloé,$/);
+    expect(lines.find((l) => l.startsWith('c6,'))).toMatch(
+      new RegExp(`,Everyone but Chloé,${iso(NOW).replace(/\./g, '\\.')}$`)
+    );
     const evil = lines.find((l) => l.startsWith('c4,')) ?? '';
     expect(evil).toContain(`"'=HYPERLINK(""http://x"")"`);
     expect(evil).toContain(`'@Goa`);
     expect(evil).toContain(',-20,');
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
 
     // The file goes back in through the app's own import, into fresh storage.
     const other = freshService();
     const record = await importBlob(other.api, csv(file.value.csv), 'export.csv', 'customers');
-    expect(record.counts).toMatchObject({ inserted: 3, rejected: 0 });
+    expect(record.counts).toMatchObject({ inserted: 4, rejected: 0 });
     const again = await other.api.customer('c1');
     expect(again.ok).toBe(true);
     expect((await api.exportFile('nope')).ok).toBe(false);
