@@ -2,6 +2,7 @@
 // stable index (insertion order), and events as one EventTable per case-insensitive event name.
 import { Column, normalizeText } from './column';
 import { EventTable } from './event-table';
+import { IdIndex } from './id-index';
 import type { CustomerBatch, DataSchema, EventBatch, FieldDef, Value } from './schema';
 
 export interface AttributeInfo {
@@ -27,8 +28,14 @@ export interface StoredEvent {
 export const eventKey = (name: string): string => normalizeText(name);
 
 export class ColumnarStore {
-  private readonly ids: string[] = [];
-  private readonly idIndex = new Map<string, number>();
+  private readonly idIndex = new IdIndex();
+  private readonly ids: readonly string[] = this.idIndex.ids;
+  /**
+   * Per customer, the number of the last batch that touched it: dedupes a batch's touched list
+   * without a Set (a Set lookup per row was a visible share of ingest).
+   */
+  private stamps = new Int32Array(1024);
+  private stamp = 0;
   private readonly columns = new Map<string, Column>();
   private readonly tables = new Map<string, EventTable>();
   private eventTotal = 0;
@@ -45,7 +52,7 @@ export class ColumnarStore {
   }
 
   indexOf(id: string): number {
-    return this.idIndex.get(id) ?? -1;
+    return this.idIndex.get(id);
   }
 
   idOf(i: number): string {
@@ -54,16 +61,24 @@ export class ColumnarStore {
 
   /** The index of a customer id, creating a minimal customer when unknown (then index = count - 1). */
   private resolve(id: string): number {
-    const known = this.idIndex.get(id);
-    if (known !== undefined) return known;
-    const index = this.ids.length;
-    this.ids.push(id);
-    this.idIndex.set(id, index);
+    const index = this.idIndex.getOrAdd(id);
     if (index >= this.capacity) {
       this.capacity *= 2;
       for (const col of this.columns.values()) col.ensureCapacity(this.capacity);
+      const stamps = new Int32Array(this.capacity);
+      stamps.set(this.stamps);
+      this.stamps = stamps;
     }
     return index;
+  }
+
+  /** A fresh batch number for `stamps` (wrapping clears them, once every 2^31 batches). */
+  private nextStamp(): number {
+    if (this.stamp === 0x7fffffff) {
+      this.stamps.fill(0);
+      this.stamp = 0;
+    }
+    return ++this.stamp;
   }
 
   upsertCustomers(batch: CustomerBatch): {
@@ -73,7 +88,7 @@ export class ColumnarStore {
   } {
     const rows = batch.ids.length;
     const index = new Int32Array(rows);
-    const seen = new Set<number>();
+    const stamp = this.nextStamp();
     const touched: number[] = [];
     let inserted = 0;
     let updated = 0;
@@ -82,8 +97,8 @@ export class ColumnarStore {
       const i = this.resolve(batch.ids[r]);
       const created = this.ids.length > before;
       index[r] = i;
-      if (seen.has(i)) continue;
-      seen.add(i);
+      if (this.stamps[i] === stamp) continue;
+      this.stamps[i] = stamp;
       touched.push(i);
       if (created) inserted++;
       else updated++;
@@ -114,8 +129,7 @@ export class ColumnarStore {
     touched: readonly number[];
   } {
     const rows = batch.customerIds.length;
-    // Single events (live tracking) are the common small case: skip the set for them.
-    const seen = rows > 16 ? new Set<number>() : undefined;
+    const stamp = this.nextStamp();
     const touched: number[] = [];
     const before = this.ids.length;
     let added = 0;
@@ -124,6 +138,10 @@ export class ColumnarStore {
     const tables: EventTable[] = [];
     const tableOf = new Int32Array(rows);
     const rowOf = new Int32Array(rows).fill(-1);
+    // The batch's distinct names and their table slots: a short scan beats hashing each fresh name
+    // string; the map takes over when a batch has many names.
+    const seenNames: string[] = [];
+    const seenSlots: number[] = [];
     const localIndex = new Map<string, number>();
     let lastName: string | undefined;
     let lastTable = -1;
@@ -133,24 +151,40 @@ export class ColumnarStore {
       const t = batch.timestamps[r];
       if (typeof t !== 'number' || !Number.isFinite(t)) continue;
       const id = batch.customerIds[r];
-      // Events of one customer usually come together: skip the hash lookup for a repeated id.
-      const c = id === lastId ? lastCustomer : this.resolve(id);
+      // Events of one customer usually come together, and files sorted by customer follow the
+      // store's order: try the same and the next customer before hashing.
+      const c =
+        id === lastId
+          ? lastCustomer
+          : this.ids[lastCustomer + 1] === id
+            ? lastCustomer + 1
+            : this.resolve(id);
       lastId = id;
       if (c !== lastCustomer) {
         lastCustomer = c;
-        if (seen ? !seen.has(c) : !touched.includes(c)) {
-          seen?.add(c);
+        if (this.stamps[c] !== stamp) {
+          this.stamps[c] = stamp;
           touched.push(c);
         }
       }
       const name = batch.names[r];
       if (name !== lastName) {
         lastName = name;
-        let k = localIndex.get(name);
-        if (k === undefined) {
+        let k = -1;
+        if (seenNames.length <= 16) {
+          for (let j = 0; j < seenNames.length; j++) {
+            if (seenNames[j] === name) {
+              k = seenSlots[j];
+              break;
+            }
+          }
+        } else k = localIndex.get(name) ?? -1;
+        if (k < 0) {
           const table = this.table(name);
           k = tables.indexOf(table);
           if (k < 0) k = tables.push(table) - 1;
+          seenNames.push(name);
+          seenSlots.push(k);
           localIndex.set(name, k);
         }
         lastTable = k;
