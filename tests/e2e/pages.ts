@@ -205,6 +205,11 @@ export class SegmentEditorPage {
     return this.page.getByTestId('member-count');
   }
 
+  /** Rows of the entered/left log, newest first. */
+  logRows() {
+    return this.page.getByTestId('membership-log').locator('tbody tr');
+  }
+
   /** Exports the members and returns the downloaded file's name and text. */
   async exportCsv(): Promise<{ fileName: string; text: string }> {
     const download = this.page.waitForEvent('download');

@@ -62,6 +62,7 @@ async function createSeedSegment(
   expect(count).toBeGreaterThan(0);
   await editor.create();
   await expect(editor.memberCount()).toHaveText(count.toLocaleString('en'));
+  await expect(page.getByTestId('log-empty')).toBeVisible();
   return { editor, count };
 }
 
@@ -175,6 +176,8 @@ test('segments work with the network off: list, editor, live preview and export'
   await expect(editor.delta()).toContainText('+0 entering');
   const saved = await editor.count();
   await expect(editor.memberCount()).toHaveText(saved.toLocaleString('en'));
+  // Changing the rule moved customers in and out: the log shows who, newest first.
+  await expect(editor.logRows().first()).toContainText(/entered|left/);
   const file = await editor.exportCsv();
   expect(parseCsv(file.text)).toHaveLength(saved + 1);
   await context.setOffline(false);

@@ -2,14 +2,20 @@
 // (client.ts); every expected failure comes back as a Result, never as a thrown error.
 import type { Issue, Result } from '$lib/engine/result';
 import type { FieldDef, Value } from '$lib/engine/schema';
-import type { ExportRecord, ImportKind, ImportRecord, SegmentKind } from '$lib/storage/db';
+import type {
+  ExportRecord,
+  ImportKind,
+  ImportRecord,
+  MembershipChangeRecord,
+  SegmentKind
+} from '$lib/storage/db';
 import type { ImportPlan } from '$lib/csv/columns';
 import type { CsvDelimiter, CsvEncoding } from '$lib/csv/sniff';
 import type { OrdersLayout } from '$lib/csv/orders';
 import type { CustomerPage, CustomerQuery } from './browse';
 import type { LoadTimings } from './workspace';
 
-export type { CustomerPage, CustomerQuery, ExportRecord, ImportPlan };
+export type { CustomerPage, CustomerQuery, ExportRecord, ImportPlan, MembershipChangeRecord };
 
 interface SetupBase {
   readonly encoding: CsvEncoding;
@@ -241,6 +247,8 @@ export interface WorkerApi {
     sampleSize?: number
   ): Promise<Result<SegmentPreview>>;
   segmentMembers(id: string, offset: number, limit: number): Promise<Result<MemberPage>>;
+  /** Who entered and left, newest first (at most `limit`, up to 500). */
+  segmentChanges(id: string, limit: number): Promise<Result<readonly MembershipChangeRecord[]>>;
   /** Writes the members as CSV, records the export, and returns its record (download: exportFile). */
   exportSegment(id: string): Promise<Result<ExportRecord>>;
   /** Past exports, newest first. */

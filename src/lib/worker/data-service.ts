@@ -322,6 +322,11 @@ export function createDataService(
       return segments.members(id, offset, limit);
     },
 
+    async segmentChanges(id, limit) {
+      await ensureReady();
+      return segments.changes(id, limit);
+    },
+
     async exportSegment(id) {
       await ensureReady();
       return segments.exportMembers(id);

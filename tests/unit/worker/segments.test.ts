@@ -131,6 +131,12 @@ describe('segments in the worker', () => {
       ['c1', 'leave', NOW + 1000]
     ]);
     expect(listed.lastChangeAt).toBe(NOW + 1000);
+    const log = await api.segmentChanges(seg.id, 10);
+    expect(log.ok && log.value.map((c) => [c.customerId, c.kind])).toEqual([
+      ['c1', 'leave'],
+      ['c5', 'enter']
+    ]);
+    expect((await api.segmentChanges('nope', 10)).ok).toBe(false);
   });
 
   it('applies time flips at their exact instants as the clock moves', async () => {
