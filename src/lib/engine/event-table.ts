@@ -38,7 +38,8 @@ export class EventTable {
   private indexedRows = 0;
   gStart: Int32Array = new Int32Array(0);
   gLen: Int32Array = new Int32Array(0);
-  private gCap: Int32Array = new Int32Array(0);
+  /** Null right after a rebuild, when every group's room equals its length (made on first insert). */
+  private gCap: Int32Array | null = null;
   slots: Int32Array = new Int32Array(0);
   slotTs: Float64Array = new Float64Array(0);
   private slotUsed = 0;
@@ -126,7 +127,7 @@ export class EventTable {
     };
     this.gStart = grow(this.gStart);
     this.gLen = grow(this.gLen);
-    this.gCap = grow(this.gCap);
+    if (this.gCap) this.gCap = grow(this.gCap);
   }
 
   private rebuild(): void {
@@ -136,34 +137,50 @@ export class EventTable {
     const cust = this.cust;
     const ts = this.ts;
     const len = new Int32Array(groups);
-    for (let r = 0; r < n; r++) len[cust[r]]++;
+    // Files sorted by customer (and time) leave rows already in index order: then the slot
+    // timestamps are the row timestamps, shared instead of copied (a tenth of the store at 10M).
+    let grouped = true;
+    let prev = -1;
+    for (let r = 0; r < n; r++) {
+      const c = cust[r];
+      len[c]++;
+      if (c < prev) grouped = false;
+      prev = c;
+    }
     const start = new Int32Array(groups);
     let acc = 0;
     for (let c = 0; c < groups; c++) {
       start[c] = acc;
       acc += len[c];
     }
-    const cursor = start.slice();
     const slots = new Int32Array(Math.max(n, INITIAL));
-    const slotTs = new Float64Array(slots.length);
-    for (let r = 0; r < n; r++) {
-      const at = cursor[cust[r]]++;
-      slots[at] = r;
-      slotTs[at] = ts[r];
-    }
-    for (let c = 0; c < groups; c++) {
-      const s = start[c];
-      const e = s + len[c];
-      for (let i = s + 1; i < e; i++) {
-        if (slotTs[i] < slotTs[i - 1]) {
-          sortGroup(slots, slotTs, s, e);
-          break;
+    let slotTs: Float64Array;
+    if (grouped && inGroupOrder(ts, cust, n)) {
+      for (let r = 0; r < n; r++) slots[r] = r;
+      slotTs = ts;
+    } else {
+      slotTs = new Float64Array(slots.length);
+      // `start` serves as the fill cursor, then steps back by each group's length.
+      for (let r = 0; r < n; r++) {
+        const at = start[cust[r]]++;
+        slots[at] = r;
+        slotTs[at] = ts[r];
+      }
+      for (let c = 0; c < groups; c++) start[c] -= len[c];
+      for (let c = 0; c < groups; c++) {
+        const s = start[c];
+        const e = s + len[c];
+        for (let i = s + 1; i < e; i++) {
+          if (slotTs[i] < slotTs[i - 1]) {
+            sortGroup(slots, slotTs, s, e);
+            break;
+          }
         }
       }
     }
     this.gStart = start;
     this.gLen = len;
-    this.gCap = len.slice();
+    this.gCap = null;
     this.slots = slots;
     this.slotTs = slotTs;
     this.slotUsed = n;
@@ -174,19 +191,23 @@ export class EventTable {
 
   private insert(row: number): void {
     this.version++;
+    // Slot timestamps shared with the rows (see rebuild) become their own before any change.
+    if (this.slotTs === this.ts) this.slotTs = this.ts.slice(0, this.slots.length);
+    this.gCap ??= this.gLen.slice();
+    const gCap = this.gCap;
     const c = this.cust[row];
     const t = this.ts[row];
     let start = this.gStart[c];
     const len = this.gLen[c];
-    if (len === this.gCap[c]) {
+    if (len === gCap[c]) {
       const cap = Math.max(4, len * 2);
       this.reserveSlots(this.slotUsed + cap);
       this.slots.copyWithin(this.slotUsed, start, start + len);
       this.slotTs.copyWithin(this.slotUsed, start, start + len);
-      this.holes += this.gCap[c];
+      this.holes += gCap[c];
       start = this.slotUsed;
       this.gStart[c] = start;
-      this.gCap[c] = cap;
+      gCap[c] = cap;
       this.slotUsed += cap;
     }
     // Rows arrive in increasing row order, so equal timestamps stay ordered by row.
@@ -284,6 +305,12 @@ export class EventTable {
       p.cnt[i] = cnt;
     }
   }
+}
+
+/** Whether rows [0, n), already grouped by customer, are in time order within each customer. */
+function inGroupOrder(ts: Float64Array, cust: Int32Array, n: number): boolean {
+  for (let r = 1; r < n; r++) if (ts[r] < ts[r - 1] && cust[r] === cust[r - 1]) return false;
+  return true;
 }
 
 /** Sorts one group by (timestamp, row): insertion sort for small groups, else a comparator sort. */

@@ -142,6 +142,39 @@ describe('ColumnarStore events', () => {
     }
   });
 
+  it('indexes a file sorted by customer and time in place, then takes trickled events', () => {
+    const s = new ColumnarStore();
+    const expected = new Map<string, number[]>();
+    const customerIds: string[] = [];
+    const timestamps: number[] = [];
+    for (let c = 0; c < 200; c++) {
+      const id = `c${String(c).padStart(3, '0')}`;
+      const list: number[] = [];
+      for (let k = 0; k < (c % 7) + 1; k++) list.push(1000 * c + 10 * k);
+      // Equal timestamps keep arrival order.
+      if (c % 5 === 0) list.push(list[list.length - 1]);
+      expected.set(id, list);
+      for (const t of list) {
+        customerIds.push(id);
+        timestamps.push(t);
+      }
+    }
+    s.addEvents({ customerIds, names: customerIds.map(() => 'E'), timestamps, properties: [] });
+    expect(s.eventCount(s.indexOf('c006'))).toBe(7);
+    // Trickled events, some older than the customer's newest, after the in-place index.
+    for (let k = 0; k < 300; k++) {
+      const id = `c${String((k * 37) % 200).padStart(3, '0')}`;
+      const t = 1000 * ((k * 37) % 200) + ((k * 13) % 90);
+      expected.get(id)!.push(t);
+      s.addEvents({ customerIds: [id], names: ['E'], timestamps: [t], properties: [] });
+      if (k % 50 === 0) expect(s.eventCount(s.indexOf(id))).toBe(expected.get(id)!.length);
+    }
+    for (const [id, list] of expected) {
+      const got = s.events(s.indexOf(id), 0, 1e9).map((e) => e.timestamp);
+      expect(got).toEqual([...list].sort((a, b) => b - a));
+    }
+  });
+
   it('re-types an event property when a later batch declares another type', () => {
     const s = new ColumnarStore();
     s.addEvents({
