@@ -82,8 +82,13 @@ const MISSING_TEXT = '';
 
 export class Column {
   def: FieldDef;
-  /** Numbers, dates (epoch ms) and booleans (0/1). */
+  /** Numbers and dates (epoch ms); missing rows are NaN. */
   nums: Float64Array = new Float64Array(0);
+  /**
+   * Booleans, one byte each: 0 missing, 1 false, 2 true (an 8-byte float per flag made boolean
+   * conditions read eight times the memory; as small codes they use per-code tables like strings).
+   */
+  bools: Uint8Array = new Uint8Array(0);
   /** Dictionary codes for strings. */
   codes: Int32Array = new Int32Array(0);
   /** Bit i set when row i has a value. */
@@ -123,6 +128,11 @@ export class Column {
       const codes = new Int32Array(capacity);
       codes.set(this.codes);
       this.codes = codes;
+      this.nums = new Float64Array(0);
+    } else if (this.def.type === 'boolean') {
+      const bools = new Uint8Array(capacity);
+      bools.set(this.bools);
+      this.bools = bools;
       this.nums = new Float64Array(0);
     } else {
       // Missing numbers read as NaN, so comparisons over the column need no presence test.
@@ -203,13 +213,15 @@ export class Column {
       if (had) {
         this.presence[word] &= ~bit;
         this.presentCount--;
-        if (this.def.type !== 'string') this.nums[i] = NaN;
-        else this.codes[i] = 0;
+        if (this.def.type === 'string') this.codes[i] = 0;
+        else if (this.def.type === 'boolean') this.bools[i] = 0;
+        else this.nums[i] = NaN;
       }
       return;
     }
     if (this.def.type === 'string') this.codes[i] = this.intern(value as string);
-    else this.nums[i] = value === true ? 1 : value === false ? 0 : (value as number);
+    else if (this.def.type === 'boolean') this.bools[i] = value === true ? 2 : 1;
+    else this.nums[i] = value as number;
     if (!had) {
       this.presence[word] |= bit;
       this.presentCount++;
@@ -250,7 +262,8 @@ export class Column {
         present++;
       }
       if (type === 'string') this.codes[i] = this.intern(v as string);
-      else this.nums[i] = v === true ? 1 : v === false ? 0 : (v as number);
+      else if (type === 'boolean') this.bools[i] = v === true ? 2 : 1;
+      else this.nums[i] = v as number;
     }
     this.presentCount = present;
   }
@@ -261,7 +274,7 @@ export class Column {
       case 'string':
         return this.dict[this.codes[i]];
       case 'boolean':
-        return this.nums[i] === 1;
+        return this.bools[i] === 2;
       default:
         return this.nums[i];
     }
@@ -275,6 +288,7 @@ export class Column {
     this.def = def;
     this.nums = new Float64Array(0);
     this.codes = new Int32Array(0);
+    this.bools = new Uint8Array(0);
     this.presence = new Uint32Array(0);
     this.presentCount = 0;
     this.dict.length = 1;

@@ -103,7 +103,17 @@ export function testColumn(
   if (!has) return false;
   return c.type === 'string'
     ? testStr(c.op, col.norm(col.codes[i]), r)
-    : testNum(c.op, col.nums[i], r);
+    : c.type === 'boolean'
+      ? testNum(c.op, col.bools[i] - 1, r)
+      : testNum(c.op, col.nums[i], r);
+}
+
+/** Per boolean code (0 missing, 1 false, 2 true): does it satisfy the condition. */
+function boolTable(c: CCondition, r: Resolved): Uint8Array {
+  const table = new Uint8Array(4);
+  table[1] = testNum(c.op, 0, r) ? 1 : 0;
+  table[2] = testNum(c.op, 1, r) ? 1 : 0;
+  return table;
 }
 
 /** Per dictionary code: does that string satisfy the condition (computed once per full evaluation). */
@@ -137,6 +147,10 @@ function conditionAll(
   if (c.type === 'string') {
     const table = stringTable(col, c, r);
     lookup(table, col.codes, n, out);
+    return;
+  }
+  if (c.type === 'boolean') {
+    lookupBytes(boolTable(c, r), col.bools, n, out);
     return;
   }
   const x = col.nums;
@@ -179,6 +193,10 @@ function conditionAnd(
   if (!col || col.type !== c.type || c.op === 'is set' || c.op === 'is not set') return false;
   if (c.type === 'string') {
     andLookup(stringTable(col, c, r), col.codes, n, acc);
+    return true;
+  }
+  if (c.type === 'boolean') {
+    andLookupBytes(boolTable(c, r), col.bools, n, acc);
     return true;
   }
   const x = col.nums;
@@ -241,6 +259,12 @@ function within(x: Float64Array, a: number, b: number, n: number, out: Uint8Arra
 }
 function lookup(table: Uint8Array, codes: Int32Array, n: number, out: Uint8Array): void {
   for (let i = 0; i < n; i++) out[i] = table[codes[i]];
+}
+function lookupBytes(table: Uint8Array, codes: Uint8Array, n: number, out: Uint8Array): void {
+  for (let i = 0; i < n; i++) out[i] = table[codes[i]];
+}
+function andLookupBytes(table: Uint8Array, codes: Uint8Array, n: number, acc: Uint8Array): void {
+  for (let i = 0; i < n; i++) acc[i] &= table[codes[i]];
 }
 
 /** The earlier of `next` and `x`, counting x only when it lies after now. */
