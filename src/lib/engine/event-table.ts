@@ -153,7 +153,9 @@ export class EventTable {
       start[c] = acc;
       acc += len[c];
     }
-    const slots = new Int32Array(Math.max(n, INITIAL));
+    // Spare room past the rows: the first trickled events move their groups there instead of
+    // doubling every slot array (and its prefix sums) at once. Untouched, it costs no memory pages.
+    const slots = new Int32Array(n + Math.max(INITIAL, n >>> 3));
     let slotTs: Float64Array;
     if (grouped && inGroupOrder(ts, cust, n)) {
       for (let r = 0; r < n; r++) slots[r] = r;
@@ -192,7 +194,11 @@ export class EventTable {
   private insert(row: number): void {
     this.version++;
     // Slot timestamps shared with the rows (see rebuild) become their own before any change.
-    if (this.slotTs === this.ts) this.slotTs = this.ts.slice(0, this.slots.length);
+    if (this.slotTs === this.ts) {
+      const own = new Float64Array(this.slots.length);
+      own.set(this.ts.subarray(0, this.slotUsed));
+      this.slotTs = own;
+    }
     this.gCap ??= this.gLen.slice();
     const gCap = this.gCap;
     const c = this.cust[row];
