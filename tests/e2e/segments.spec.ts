@@ -142,6 +142,17 @@ test('the seed segment from its template: live count, a mistake shown at its pla
   await expect(list.row('Lapsed big spenders (copy)')).toHaveCount(0);
   await list.undo();
   await expect(list.row('Lapsed big spenders (copy)')).toBeVisible();
+
+  // A member's page says which segments they are in, and why.
+  await page.goto(`/customers/${encodeURIComponent(rows[1][0])}`);
+  const mine = page
+    .getByTestId('customer-segment')
+    .filter({ has: page.getByRole('link', { name: 'Lapsed big spenders', exact: true }) });
+  await expect(mine).toContainText('in');
+  await mine.getByText('Why in?').click();
+  await expect(mine.locator('details')).toContainText('total_spent > 10000');
+  await expect(mine.locator('details')).toContainText('✓');
+  await expectAccessible(page);
 });
 
 test('segments work with the network off: list, editor, live preview and export', async ({

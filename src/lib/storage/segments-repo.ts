@@ -112,6 +112,12 @@ export class SegmentsRepo {
     });
   }
 
+  /** One customer's membership changes in every segment, newest first. */
+  async changesOfCustomer(customerId: string): Promise<MembershipChangeRecord[]> {
+    const all = await this.db.membershipChanges.where('customerId').equals(customerId).toArray();
+    return all.sort((a, b) => b.at - a.at || (b.id ?? 0) - (a.id ?? 0));
+  }
+
   /** For each current member with a recorded entry: when they last entered. */
   async enteredAt(segmentId: string): Promise<Map<string, number>> {
     const entered = new Map<string, number>();

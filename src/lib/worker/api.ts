@@ -1,6 +1,7 @@
 // The whole surface of the data worker, in one typed interface. The main thread calls it through Comlink
 // (client.ts); every expected failure comes back as a Result, never as a thrown error.
 import type { Issue, Result } from '$lib/engine/result';
+import type { ExplainNode } from '$lib/engine/explain';
 import type { FieldDef, Value } from '$lib/engine/schema';
 import type {
   ExportRecord,
@@ -15,7 +16,14 @@ import type { OrdersLayout } from '$lib/csv/orders';
 import type { CustomerPage, CustomerQuery } from './browse';
 import type { LoadTimings } from './workspace';
 
-export type { CustomerPage, CustomerQuery, ExportRecord, ImportPlan, MembershipChangeRecord };
+export type {
+  CustomerPage,
+  CustomerQuery,
+  ExplainNode,
+  ExportRecord,
+  ImportPlan,
+  MembershipChangeRecord
+};
 
 interface SetupBase {
   readonly encoding: CsvEncoding;
@@ -182,6 +190,19 @@ export interface MemberPage {
   readonly rows: readonly { readonly id: string; readonly values: readonly (Value | null)[] }[];
 }
 
+/** One segment as seen from one customer: in or out, why, and their history in it. */
+export interface CustomerSegment {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: SegmentKind;
+  /** null when the segment's rule does not fit the data. */
+  readonly member: boolean | null;
+  /** The rule tree with each part's answer and the facts behind it (dynamic segments). */
+  readonly explanation: ExplainNode | null;
+  /** This customer's entries and exits, newest first. */
+  readonly history: readonly MembershipChangeRecord[];
+}
+
 export interface ExportFile {
   readonly fileName: string;
   readonly csv: string;
@@ -249,6 +270,8 @@ export interface WorkerApi {
   segmentMembers(id: string, offset: number, limit: number): Promise<Result<MemberPage>>;
   /** Who entered and left, newest first (at most `limit`, up to 500). */
   segmentChanges(id: string, limit: number): Promise<Result<readonly MembershipChangeRecord[]>>;
+  /** Every segment with whether the customer is in it, why, and their history in it. */
+  customerSegments(customerId: string): Promise<Result<readonly CustomerSegment[]>>;
   /** Writes the members as CSV, records the export, and returns its record (download: exportFile). */
   exportSegment(id: string): Promise<Result<ExportRecord>>;
   /** Past exports, newest first. */

@@ -327,6 +327,11 @@ export function createDataService(
       return segments.changes(id, limit);
     },
 
+    async customerSegments(customerId) {
+      await ensureReady();
+      return segments.ofCustomer(customerId);
+    },
+
     async exportSegment(id) {
       await ensureReady();
       return segments.exportMembers(id);

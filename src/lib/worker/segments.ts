@@ -14,6 +14,7 @@ import { csvCell } from '$lib/csv/report';
 import type { ExportRecord, MembershipChangeRecord, SegmentRecord } from '$lib/storage/db';
 import type { SegmentsRepo } from '$lib/storage/segments-repo';
 import type {
+  CustomerSegment,
   ExportFile,
   MemberPage,
   MemberSample,
@@ -326,6 +327,41 @@ export class SegmentService {
     if (!this.#records.has(id)) return notFound();
     await this.#writes;
     return ok(await this.repo.changes(id, Math.min(500, Math.max(0, limit))));
+  }
+
+  async ofCustomer(customerId: string): Promise<Result<CustomerSegment[]>> {
+    const engine = await this.refresh();
+    const c = this.workspace.store.indexOf(customerId);
+    if (c < 0) {
+      return fail(
+        issue(
+          'unknown-customer',
+          `There is no customer with the id “${customerId}” on this device.`
+        )
+      );
+    }
+    await this.#writes;
+    const history = await this.repo.changesOfCustomer(customerId);
+    const now = this.#now();
+    return ok(
+      [...this.#records.values()].map((r) => {
+        const live = engine.has(r.id);
+        const member =
+          r.kind === 'static'
+            ? (r.members ?? []).includes(customerId)
+            : live
+              ? engine.isMember(r.id, c)
+              : null;
+        return {
+          id: r.id,
+          name: r.name,
+          kind: r.kind,
+          member,
+          explanation: live ? (engine.explain(r.id, c, now) ?? null) : null,
+          history: history.filter((h) => h.segmentId === r.id)
+        };
+      })
+    );
   }
 
   async exportMembers(id: string): Promise<Result<ExportRecord>> {

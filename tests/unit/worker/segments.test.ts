@@ -137,6 +137,17 @@ describe('segments in the worker', () => {
       ['c5', 'enter']
     ]);
     expect((await api.segmentChanges('nope', 10)).ok).toBe(false);
+
+    // From the customer's side: in or out, why, and the history.
+    const ana = await api.customerSegments('c1');
+    if (!ana.ok) throw new Error('no customer');
+    expect(ana.value).toHaveLength(1);
+    expect(ana.value[0]).toMatchObject({ name: 'Inactive loyal', member: false });
+    expect(ana.value[0].history.map((h) => [h.kind, h.at])).toEqual([['leave', NOW + 1000]]);
+    expect(ana.value[0].explanation).toMatchObject({ result: false, children: expect.any(Array) });
+    const newcomer = await api.customerSegments('c5');
+    expect(newcomer.ok && newcomer.value[0].member).toBe(true);
+    expect((await api.customerSegments('nobody')).ok).toBe(false);
   });
 
   it('applies time flips at their exact instants as the clock moves', async () => {
