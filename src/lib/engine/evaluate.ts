@@ -519,13 +519,26 @@ function eventNext(
   c: number,
   now: number,
   value: boolean,
-  planned?: (row: number) => boolean
+  planned?: (row: number) => boolean,
+  plan?: EventPlan
 ): number {
   if (!t || c >= t.gLen.length || t.gLen[c] === 0) return Infinity;
   const s = t.gStart[c];
   const end = s + t.gLen[c];
   const ts = t.slotTs;
-  const { lo, hi } = windowRange(t, e, c, now);
+  let lo: number;
+  let hi: number;
+  // A current plan over the table's own groups has the window bounds at `now` already (the same
+  // searches as windowRange, without its allocation and calendar arithmetic per customer).
+  if (plan !== undefined && !plan.filtered && plan.now === now && plan.version === t.version) {
+    planRange(plan, c);
+    lo = rangeLo;
+    hi = rangeHi;
+  } else {
+    const r = windowRange(t, e, c, now);
+    lo = r.lo;
+    hi = r.hi;
+  }
   let next = Infinity;
   // A future event starts to count when now reaches it.
   const firstFuture = t.last <= now ? end : upperBound(ts, s, end, now);
@@ -830,7 +843,7 @@ export class Evaluator {
         }
         const plan = this.planFor(t, node, now);
         const v = eventAt(plan, node, c) === 1;
-        this.lastNext = eventNext(t, node, c, now, v, plan.match);
+        this.lastNext = eventNext(t, node, c, now, v, plan.match, plan);
         return v;
       }
       case 'segment':
@@ -1055,6 +1068,28 @@ function sumAll(
               ? sum === v
               : sum !== v);
   }
+}
+
+let rangeLo = 0;
+let rangeHi = 0;
+
+/** Customer c's window slots [rangeLo, rangeHi) under a plan: windowRange without allocating. */
+function planRange(p: EventPlan, c: number): void {
+  const ts = p.ts;
+  const s = p.gStart[c];
+  let hi = s + p.gLen[c];
+  if (p.t.last > p.now) hi = upperBound(ts, s, hi, p.now);
+  let lo = s;
+  const kind = p.kind;
+  if (kind === 'last') lo = upperBound(ts, s, hi, p.a);
+  else if (kind === 'since') lo = lowerBound(ts, s, hi, p.a);
+  else if (kind === 'before') hi = lowerBound(ts, s, hi, p.a);
+  else if (kind === 'between') {
+    lo = lowerBound(ts, s, hi, p.a);
+    hi = Math.max(lo, upperBound(ts, lo, hi, p.b));
+  }
+  rangeLo = lo;
+  rangeHi = Math.max(lo, hi);
 }
 
 /** One customer's answer (1/0) to a planned event predicate: binary searches, no allocation. */

@@ -33,9 +33,37 @@ export function addMonths(t: number, months: number): number {
   );
 }
 
+// Timer pops and live updates ask the same month questions about one `now` for many customers:
+// one-entry memos keep Date objects off those paths (the functions are pure, so answers are equal).
+let memoNow = NaN;
+let memoAmount = NaN;
+let memoBack = NaN;
+let midnightNow = NaN;
+let midnightAt = NaN;
+let midnightDay = 0;
+let clampNow = NaN;
+let clampAt = NaN;
+
 /** `now − amount unit`. */
 export function subtract(now: number, amount: number, unit: Unit): number {
-  return unit === 'months' ? addMonths(now, -amount) : now - amount * UNIT_MS[unit];
+  if (unit !== 'months') return now - amount * UNIT_MS[unit];
+  if (now !== memoNow || amount !== memoAmount) {
+    memoBack = addMonths(now, -amount);
+    memoNow = now;
+    memoAmount = amount;
+  }
+  return memoBack;
+}
+
+/** The next UTC midnight after `now`, and its day of month (in `midnightDay`). */
+function nextMidnight(now: number): number {
+  if (now !== midnightNow) {
+    const d = new Date(now);
+    midnightAt = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+    midnightDay = new Date(midnightAt).getUTCDate();
+    midnightNow = now;
+  }
+  return midnightAt;
 }
 
 /**
@@ -46,12 +74,13 @@ export function reachedAt(x: number, amount: number, unit: Unit): number {
   if (unit !== 'months') return x + amount * UNIT_MS[unit];
   let t = addMonths(x, amount);
   // Clamping only ever moves a result earlier, so no instant before x + amount months qualifies.
-  if (subtract(t, amount, unit) >= x) return t;
+  // (addMonths directly: these instants vary per customer and would only churn subtract's memo.)
+  if (addMonths(t, -amount) >= x) return t;
   // x's day does not exist `amount` months later (e.g. 31 Jan + 1 month): every instant of the clamped
   // month's tail maps before x, so the answer is the first instant of the next month.
   const d = new Date(t);
   t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-  while (subtract(t, amount, unit) < x) t += DAY;
+  while (addMonths(t, -amount) < x) t += DAY;
   return t;
 }
 
@@ -71,10 +100,9 @@ export function crossAfter(x: number, amount: number, unit: Unit, now: number): 
   }
   let next = Infinity;
   const bound = subtract(now, amount, unit);
-  const d = new Date(now);
-  const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+  const midnight = nextMidnight(now);
   if (bound < x && now + (x - bound) < midnight) next = now + (x - bound);
-  const day = new Date(midnight).getUTCDate();
+  const day = midnightDay;
   if (day >= 29 || day === 1) next = Math.min(next, midnight);
   const later = reachedAt(x, amount, unit);
   if (later > now) next = Math.min(next, later);
@@ -83,11 +111,18 @@ export function crossAfter(x: number, amount: number, unit: Unit, now: number): 
 
 /** The next UTC midnight after `now` at which month arithmetic may jump (the 29th to 31st and 1st). */
 export function nextClampMidnight(now: number): number {
+  if (now === clampNow) return clampAt;
   const d = new Date(now);
+  let at = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
   for (let k = 1; k <= 4; k++) {
     const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + k);
     const day = new Date(midnight).getUTCDate();
-    if (day >= 29 || day === 1) return midnight;
+    if (day >= 29 || day === 1) {
+      at = midnight;
+      break;
+    }
   }
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+  clampNow = now;
+  clampAt = at;
+  return at;
 }
