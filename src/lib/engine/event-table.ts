@@ -33,13 +33,17 @@ export class EventTable {
   last = -Infinity;
 
   // The grouped index. Group c occupies slots [gStart[c], gStart[c] + gLen[c]) of a shared slot area,
-  // with room for gCap[c]; slots hold row numbers sorted by (timestamp, row). Spare room lets a single
+  // with room for room(c); slots hold row numbers sorted by (timestamp, row). Spare room lets a single
   // late event be inserted without moving everyone; a full group moves to the end (leaving a hole).
   private indexedRows = 0;
   gStart: Int32Array = new Int32Array(0);
   gLen: Int32Array = new Int32Array(0);
-  /** Null right after a rebuild, when every group's room equals its length (made on first insert). */
-  private gCap: Int32Array | null = null;
+  /**
+   * Room of the groups moved since the last rebuild; every other group's room is its length. A map
+   * of the few moved groups instead of an array per customer keeps a rebuild (and the first trickled
+   * event after it) from writing one more customer-sized array.
+   */
+  private readonly moved = new Map<number, number>();
   slots: Int32Array = new Int32Array(0);
   slotTs: Float64Array = new Float64Array(0);
   private slotUsed = 0;
@@ -80,7 +84,7 @@ export class EventTable {
     this.version++;
     let col = this.props.get(def.key);
     if (!col) {
-      col = new Column(def, this.cust.length);
+      col = new Column(def, this.cust.length, false);
       this.props.set(def.key, col);
     } else if (col.def.type !== def.type) {
       col.retype(def, this.n);
@@ -127,7 +131,6 @@ export class EventTable {
     };
     this.gStart = grow(this.gStart);
     this.gLen = grow(this.gLen);
-    if (this.gCap) this.gCap = grow(this.gCap);
   }
 
   private rebuild(): void {
@@ -137,8 +140,8 @@ export class EventTable {
     const cust = this.cust;
     const ts = this.ts;
     const len = new Int32Array(groups);
-    // Files sorted by customer (and time) leave rows already in index order: then the slot
-    // timestamps are the row timestamps, shared instead of copied (a tenth of the store at 10M).
+    // Files sorted by customer (and time) leave rows already in index order: then the index is a
+    // straight copy, without the scatter and the per-group order checks.
     let grouped = true;
     let prev = -1;
     for (let r = 0; r < n; r++) {
@@ -159,7 +162,9 @@ export class EventTable {
     let slotTs: Float64Array;
     if (grouped && inGroupOrder(ts, cust, n)) {
       for (let r = 0; r < n; r++) slots[r] = r;
-      slotTs = ts;
+      // Own timestamps, not shared with the rows: inserts move groups within this array.
+      slotTs = new Float64Array(slots.length);
+      slotTs.set(ts.subarray(0, n));
     } else {
       slotTs = new Float64Array(slots.length);
       // `start` serves as the fill cursor, then steps back by each group's length.
@@ -182,7 +187,7 @@ export class EventTable {
     }
     this.gStart = start;
     this.gLen = len;
-    this.gCap = null;
+    this.moved.clear();
     this.slots = slots;
     this.slotTs = slotTs;
     this.slotUsed = n;
@@ -193,27 +198,20 @@ export class EventTable {
 
   private insert(row: number): void {
     this.version++;
-    // Slot timestamps shared with the rows (see rebuild) become their own before any change.
-    if (this.slotTs === this.ts) {
-      const own = new Float64Array(this.slots.length);
-      own.set(this.ts.subarray(0, this.slotUsed));
-      this.slotTs = own;
-    }
-    this.gCap ??= this.gLen.slice();
-    const gCap = this.gCap;
     const c = this.cust[row];
     const t = this.ts[row];
     let start = this.gStart[c];
     const len = this.gLen[c];
-    if (len === gCap[c]) {
+    const room = this.moved.get(c) ?? len;
+    if (len === room) {
       const cap = Math.max(4, len * 2);
       this.reserveSlots(this.slotUsed + cap);
       this.slots.copyWithin(this.slotUsed, start, start + len);
       this.slotTs.copyWithin(this.slotUsed, start, start + len);
-      this.holes += gCap[c];
+      this.holes += room;
       start = this.slotUsed;
       this.gStart[c] = start;
-      gCap[c] = cap;
+      this.moved.set(c, cap);
       this.slotUsed += cap;
     }
     // Rows arrive in increasing row order, so equal timestamps stay ordered by row.

@@ -36,6 +36,8 @@ export class ColumnarStore {
    */
   private stamps = new Int32Array(1024);
   private stamp = 0;
+  private scratchTable = new Int32Array(64);
+  private scratchRow = new Int32Array(64);
   private readonly columns = new Map<string, Column>();
   private readonly tables = new Map<string, EventTable>();
   private eventTotal = 0;
@@ -136,13 +138,19 @@ export class ColumnarStore {
     // Pass 1: rows go to their table; properties follow column by column in pass 2, which keeps the
     // per-cell work to one typed store.
     const tables: EventTable[] = [];
-    const tableOf = new Int32Array(rows);
-    const rowOf = new Int32Array(rows).fill(-1);
+    // Scratch reused across calls: single live events should not allocate typed arrays.
+    if (this.scratchTable.length < rows) {
+      this.scratchTable = new Int32Array(rows);
+      this.scratchRow = new Int32Array(rows);
+    }
+    const tableOf = this.scratchTable;
+    const rowOf = this.scratchRow;
+    rowOf.fill(-1, 0, rows);
     // The batch's distinct names and their table slots: a short scan beats hashing each fresh name
     // string; the map takes over when a batch has many names.
     const seenNames: string[] = [];
     const seenSlots: number[] = [];
-    const localIndex = new Map<string, number>();
+    let localIndex: Map<string, number> | undefined;
     let lastName: string | undefined;
     let lastTable = -1;
     let lastId: string | undefined;
@@ -178,14 +186,17 @@ export class ColumnarStore {
               break;
             }
           }
-        } else k = localIndex.get(name) ?? -1;
+        } else k = localIndex?.get(name) ?? -1;
         if (k < 0) {
           const table = this.table(name);
           k = tables.indexOf(table);
           if (k < 0) k = tables.push(table) - 1;
           seenNames.push(name);
           seenSlots.push(k);
-          localIndex.set(name, k);
+          if (seenNames.length > 16) {
+            localIndex ??= new Map(seenNames.map((x, j) => [x, seenSlots[j]]));
+            localIndex.set(name, k);
+          }
         }
         lastTable = k;
       }
