@@ -205,6 +205,14 @@ export class SegmentEditorPage {
     return this.page.getByTestId('member-count');
   }
 
+  /** Freezes today's members into a static segment and opens it. */
+  async freeze(): Promise<void> {
+    const before = this.page.url();
+    await this.page.getByRole('button', { name: 'Freeze' }).click();
+    await expect(this.page).not.toHaveURL(before);
+    await expect(this.page.getByTestId('static-note')).toBeVisible();
+  }
+
   /** Rows of the entered/left log, newest first. */
   logRows() {
     return this.page.getByTestId('membership-log').locator('tbody tr');

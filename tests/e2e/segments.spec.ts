@@ -191,5 +191,13 @@ test('segments work with the network off: list, editor, live preview and export'
   await expect(editor.logRows().first()).toContainText(/entered|left/);
   const file = await editor.exportCsv();
   expect(parseCsv(file.text)).toHaveLength(saved + 1);
+
+  // Freezing keeps today's members as a static segment.
+  await editor.freeze();
+  await expect(editor.memberCount()).toHaveText(saved.toLocaleString('en'));
+  await list.open();
+  await expect(
+    list.row(`Inactive loyal customers ${new Date().toISOString().slice(0, 10)}`)
+  ).toContainText('static');
   await context.setOffline(false);
 });

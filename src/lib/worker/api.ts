@@ -256,6 +256,8 @@ export interface WorkerApi {
   /** Renames and/or changes the rule; segments that refer to the old name follow a rename. */
   updateSegment(id: string, change: Partial<SegmentInput>): Promise<Result<SegmentSummary>>;
   duplicateSegment(id: string): Promise<Result<SegmentSummary>>;
+  /** A static snapshot of a dynamic segment's current members, named with the date. */
+  freezeSegment(id: string): Promise<Result<SegmentSummary>>;
   /** Deletes (a tombstone): restoreSegment undoes it. */
   deleteSegment(id: string): Promise<Result<SegmentSummary>>;
   restoreSegment(id: string): Promise<Result<SegmentSummary>>;

@@ -297,6 +297,11 @@ export function createDataService(
       return segments.duplicate(id);
     },
 
+    async freezeSegment(id) {
+      await ensureReady();
+      return segments.freeze(id);
+    },
+
     async deleteSegment(id) {
       await ensureReady();
       return segments.remove(id);

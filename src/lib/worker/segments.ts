@@ -236,6 +236,38 @@ export class SegmentService {
     return ok(await this.#summary(record));
   }
 
+  async freeze(id: string): Promise<Result<SegmentSummary>> {
+    const engine = await this.refresh();
+    const source = this.#records.get(id);
+    if (!source) return notFound();
+    if (source.kind !== 'dynamic' || !engine.has(id)) {
+      return fail(
+        issue('not-live', 'Only a dynamic segment whose rule fits the data can be frozen.')
+      );
+    }
+    const store = this.workspace.store;
+    const members = engine
+      .members(id)
+      .map((c) => store.idOf(c))
+      .sort();
+    const now = this.#now();
+    const base = `${source.name} ${new Date(now).toISOString().slice(0, 10)}`;
+    const taken = new Set([...this.#records.values()].map((r) => r.name.toLowerCase()));
+    let name = base;
+    for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${base} (${n})`;
+    const record = await this.repo.create({
+      id: crypto.randomUUID(),
+      name,
+      kind: 'static',
+      members,
+      createdAt: now,
+      updatedAt: now,
+      version: 1
+    });
+    this.#records.set(record.id, record);
+    return ok(await this.#summary(record));
+  }
+
   async remove(id: string): Promise<Result<SegmentSummary>> {
     await this.refresh();
     const current = this.#records.get(id);

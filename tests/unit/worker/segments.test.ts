@@ -216,6 +216,33 @@ describe('segments in the worker', () => {
     expect((await api.restoreSegment('nope')).ok).toBe(false);
   });
 
+  it('freezes a dynamic segment into a static snapshot that imports do not change', async () => {
+    const { api } = await withData();
+    const seg = await create(api, 'Spenders', 'total_spent > 10000');
+    const frozen = await api.freezeSegment(seg.id);
+    if (!frozen.ok) throw new Error('not frozen');
+    expect(frozen.value).toMatchObject({
+      name: 'Spenders 2026-06-15',
+      kind: 'static',
+      members: 2,
+      query: ''
+    });
+    const twice = await api.freezeSegment(seg.id);
+    expect(twice.ok && twice.value.name).toBe('Spenders 2026-06-15 (2)');
+    await importBlob(api, csv('id,total_spent\nc3,99999\n'), 'raise.csv', 'customers');
+    const list = await api.segments();
+    expect(list.map((s) => [s.name, s.kind, s.members])).toEqual([
+      ['Spenders', 'dynamic', 3],
+      ['Spenders 2026-06-15', 'static', 2],
+      ['Spenders 2026-06-15 (2)', 'static', 2]
+    ]);
+    const members = await api.segmentMembers(frozen.value.id, 0, 10);
+    expect(members.ok && members.value.rows.map((r) => r.id)).toEqual(['c1', 'c2']);
+    const exported = await api.exportSegment(frozen.value.id);
+    expect(exported.ok && exported.value.rows).toBe(2);
+    expect((await api.freezeSegment(frozen.value.id)).ok).toBe(false);
+  });
+
   it('a rule that cannot refer to itself is an issue, not a crash', async () => {
     const { api } = await withData();
     const seg = await create(api, 'Loop', 'total_spent > 1');
