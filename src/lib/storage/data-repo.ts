@@ -274,12 +274,16 @@ export class DataRepo {
   }
 
   /**
-   * Removes every import and all data ("Delete all data"). Settings and the commit sequence stay, so
-   * other tabs never mistake a new import for one they already hold.
+   * Removes the customer data ("Delete all data"): every import, its chunks, the schema and the
+   * membership history built from it. Segment definitions, past exports and settings stay (they are the
+   * user's work, not data), and so does the commit sequence, so other tabs never mistake a new import
+   * for one they already hold.
    */
   async clearAll(): Promise<void> {
-    await this.db.transaction('rw', this.db.tables, async () => {
-      await Promise.all(this.db.tables.filter((t) => t.name !== 'meta').map((t) => t.clear()));
+    const KEEP = new Set(['meta', 'segments', 'exports', 'exportFiles']);
+    const tables = this.db.tables.filter((t) => !KEEP.has(t.name));
+    await this.db.transaction('rw', tables, async () => {
+      await Promise.all(tables.map((t) => t.clear()));
     });
   }
 }

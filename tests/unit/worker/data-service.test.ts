@@ -327,3 +327,19 @@ describe('several tabs', () => {
     expect((await b.customer('1001')).ok).toBe(false);
   });
 });
+
+describe('deleting all data', () => {
+  it('removes customers, events and imports but keeps segment definitions', async () => {
+    const { api } = freshService();
+    await importBlob(api, fixture('customers.csv'), 'customers.csv');
+    const created = await api.createSegment({ name: 'Big', query: 'total_spent > 1000' });
+    expect(created.ok && created.value.members).toBe(2);
+    await api.deleteAllData();
+    expect(await api.summary()).toMatchObject({ customers: 0, events: 0, imports: 0 });
+    const segments = await api.segments();
+    expect(segments.map((s) => s.name)).toEqual(['Big']);
+    await importBlob(api, fixture('customers.csv'), 'customers.csv');
+    const again = await api.segment(created.ok ? created.value.id : '');
+    expect(again.ok && again.value.members).toBe(2);
+  });
+});
