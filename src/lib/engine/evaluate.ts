@@ -881,7 +881,9 @@ export class Evaluator {
 
   private resolved(c: CCondition, now: number): Resolved {
     const hit = this.literals.get(c);
-    if (hit && hit.now === now) return hit.r;
+    // Only date literals move with now: other conditions keep theirs across timer pops, each of
+    // which comes at its own instant.
+    if (hit && (hit.now === now || c.type !== 'date')) return hit.r;
     const r = resolve(c, now);
     this.literals.set(c, { now, r });
     return r;
