@@ -12,6 +12,8 @@ import type {
   StoredStrings
 } from './db';
 
+const SMALL_DICT = 8;
+
 /** Dictionary-encodes strings (null → -1). */
 export function encodeStrings(values: ArrayLike<string | null | undefined | Value>): StoredStrings {
   const dict: string[] = [];
@@ -29,12 +31,20 @@ export function encodeStrings(values: ArrayLike<string | null | undefined | Valu
     let code = -1;
     if (v !== null && v !== undefined) {
       const text = typeof v === 'string' ? v : String(v);
-      const known = lookup.get(text);
-      if (known === undefined) {
+      // Few distinct values (event names, categories): a scan beats hashing the string.
+      if (dict.length <= SMALL_DICT) {
+        for (let d = 0; d < dict.length; d++) {
+          if (dict[d] === text) {
+            code = d;
+            break;
+          }
+        }
+      } else code = lookup.get(text) ?? -1;
+      if (code === -1) {
         code = dict.length;
         dict.push(text);
         lookup.set(text, code);
-      } else code = known;
+      }
     }
     codes[i] = code;
     previous = v;
