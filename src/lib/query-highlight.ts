@@ -1,6 +1,9 @@
 // Splits query text into styled pieces for the editor's highlighting overlay: token kinds from the
 // engine's lexer, and the error/warning ranges of the engine's issues (so they can be underlined).
+// Only the small modules: the main thread must not pull in the whole engine.
 import { lex } from '$lib/engine/lexer';
+import { AGGREGATE_FNS, RESERVED_WORDS } from '$lib/engine/model';
+import { UNITS } from '$lib/engine/time';
 import type { Issue } from '$lib/engine/result';
 
 export type PieceKind = 'plain' | 'keyword' | 'name' | 'string' | 'number' | 'date' | 'punct';
@@ -11,49 +14,12 @@ export interface Piece {
   readonly mark: 'error' | 'warning' | null;
 }
 
-// The query language's reserved words (the printer's list, which the engine does not export), plus
-// units and aggregate functions, which read as keywords too.
+// The language's reserved words, plus units (singular and plural) and aggregate functions, which read
+// as keywords too.
 const KEYWORDS = new Set([
-  'and',
-  'or',
-  'not',
-  'performed',
-  'in',
-  'segment',
-  'where',
-  'at',
-  'least',
-  'most',
-  'exactly',
-  'with',
-  'last',
-  'since',
-  'before',
-  'after',
-  'between',
-  'true',
-  'false',
-  'is',
-  'set',
-  'within',
-  'contains',
-  'starts',
-  'ends',
-  'time',
-  'times',
-  'ago',
-  'hour',
-  'hours',
-  'day',
-  'days',
-  'week',
-  'weeks',
-  'month',
-  'months',
-  'sum',
-  'avg',
-  'min',
-  'max'
+  ...RESERVED_WORDS,
+  ...UNITS.flatMap((unit) => [unit, unit.slice(0, -1)]),
+  ...AGGREGATE_FNS
 ]);
 
 const MARK_RANK = { error: 2, warning: 1 } as const;

@@ -104,6 +104,29 @@ const shapeProblem = (
   return { row: rowNumber, column: '', value: row.slice(expected).join(' | '), reason };
 };
 
+const USABLE = 0;
+const BLANK = 1;
+const MISSHAPEN = 2;
+
+/**
+ * Screens a record before its cells are read: a blank line, or a record with the wrong number of
+ * fields (listed in `rejected`), or usable. The common case is answered without scanning the row.
+ */
+const screenShape = (
+  row: readonly string[],
+  rowNumber: number,
+  plan: ImportPlan,
+  fieldCount: number,
+  rejected: RejectedRow[]
+): typeof USABLE | typeof BLANK | typeof MISSHAPEN => {
+  if (row.length === fieldCount && !isBlankCell(row[0])) return USABLE;
+  if (isBlank(row)) return BLANK;
+  const problem = shapeProblem(row, rowNumber, plan);
+  if (!problem) return USABLE;
+  rejected.push(problem);
+  return MISSHAPEN;
+};
+
 /** Output column: where it comes from and how a cell becomes a value. */
 interface Output {
   readonly def: FieldDef;
@@ -254,17 +277,11 @@ export const createCustomerMapper = (
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i];
         const rowNumber = firstRowNumber + i;
-        if (row.length !== fieldCount || isBlankCell(row[0])) {
-          if (isBlank(row)) {
-            blankRows++;
-            continue;
-          }
-          const shape = shapeProblem(row, rowNumber, plan);
-          if (shape) {
-            rejected.push(shape);
-            rejectedRows++;
-            continue;
-          }
+        const shape = screenShape(row, rowNumber, plan, fieldCount, rejected);
+        if (shape !== USABLE) {
+          if (shape === BLANK) blankRows++;
+          else rejectedRows++;
+          continue;
         }
         const rawKey = row[keyIndex] ?? '';
         const id = rowKey(rawKey, byEmail);
@@ -343,17 +360,11 @@ export const createEventMapper = (
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i];
         const rowNumber = firstRowNumber + i;
-        if (row.length !== fieldCount || isBlankCell(row[0])) {
-          if (isBlank(row)) {
-            blankRows++;
-            continue;
-          }
-          const shape = shapeProblem(row, rowNumber, plan);
-          if (shape) {
-            rejected.push(shape);
-            rejectedRows++;
-            continue;
-          }
+        const shape = screenShape(row, rowNumber, plan, fieldCount, rejected);
+        if (shape !== USABLE) {
+          if (shape === BLANK) blankRows++;
+          else rejectedRows++;
+          continue;
         }
         const before = rejected.length;
         const rawKey = row[keyIndex];

@@ -1098,20 +1098,11 @@ function planRange(p: EventPlan, c: number): void {
 function eventAt(p: EventPlan, e: CEvent, c: number): number {
   const len = p.gLen[c];
   if (len === 0 || len === undefined) return p.empty;
-  const ts = p.ts;
   const slots = p.slots;
   const s = p.gStart[c];
-  let hi = s + len;
-  if (p.t.last > p.now) hi = upperBound(ts, s, hi, p.now);
-  let lo = s;
-  const kind = p.kind;
-  if (kind === 'last') lo = upperBound(ts, s, hi, p.a);
-  else if (kind === 'since') lo = lowerBound(ts, s, hi, p.a);
-  else if (kind === 'before') hi = lowerBound(ts, s, hi, p.a);
-  else if (kind === 'between') {
-    lo = lowerBound(ts, s, hi, p.a);
-    hi = Math.max(lo, upperBound(ts, lo, hi, p.b));
-  }
+  planRange(p, c);
+  const lo = rangeLo;
+  const hi = rangeHi;
   const op = e.count.op;
   const k = e.count.n;
   const agg = e.aggregate;

@@ -2,6 +2,7 @@
 export * from './model';
 export * from './operators';
 export { parse } from './parser';
+export { lex, type Token } from './lexer';
 export { print, printCondition, printPerformed } from './printer';
 export {
   compile,

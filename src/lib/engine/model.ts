@@ -45,6 +45,39 @@ export interface ConditionNode {
 
 export type CountOp = 'at least' | 'at most' | 'exactly';
 export type AggregateFn = 'sum' | 'avg' | 'min' | 'max';
+export const AGGREGATE_FNS: readonly AggregateFn[] = ['sum', 'avg', 'min', 'max'];
+
+/** Words of the language: a name spelled like one is printed quoted (and the editor styles them). */
+export const RESERVED_WORDS: readonly string[] = [
+  'and',
+  'or',
+  'not',
+  'performed',
+  'in',
+  'segment',
+  'where',
+  'at',
+  'least',
+  'most',
+  'exactly',
+  'with',
+  'last',
+  'since',
+  'before',
+  'after',
+  'between',
+  'true',
+  'false',
+  'is',
+  'set',
+  'within',
+  'contains',
+  'starts',
+  'ends',
+  'time',
+  'times',
+  'ago'
+];
 
 export type TimeWindow =
   | { readonly kind: 'last'; readonly amount: number; readonly unit: Unit }

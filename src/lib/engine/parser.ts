@@ -14,6 +14,7 @@ import type {
   TimeWindow,
   WhereNode
 } from './model';
+import { AGGREGATE_FNS } from './model';
 import { fail, issue, ok, type Issue, type Result, type Span } from './result';
 import { unitFromWord, type Unit } from './time';
 
@@ -24,7 +25,6 @@ class ParseError extends Error {
 }
 
 const COMPARE: readonly string[] = ['=', '!=', '>', '>=', '<', '<='];
-const AGGREGATES: readonly string[] = ['sum', 'avg', 'min', 'max'];
 
 const describe = (t: Token): string =>
   t.kind === 'eof' ? 'the end of the query' : t.kind === 'string' ? `“"${t.text}"”` : `“${t.text}”`;
@@ -197,7 +197,7 @@ class Parser {
         this.next();
         const fnTok = this.next();
         const fn = fnTok.text.toLowerCase();
-        if (fnTok.kind !== 'word' || !AGGREGATES.includes(fn)) {
+        if (fnTok.kind !== 'word' || !(AGGREGATE_FNS as readonly string[]).includes(fn)) {
           throw this.error(
             'unexpected-token',
             `Expected sum, avg, min or max but found ${describe(fnTok)}.`,

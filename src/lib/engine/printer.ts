@@ -8,38 +8,10 @@ import type {
   TimeWindow,
   WhereNode
 } from './model';
+import { RESERVED_WORDS } from './model';
 import { printLiteral, printNumber } from './operators';
 
-const KEYWORDS = new Set([
-  'and',
-  'or',
-  'not',
-  'performed',
-  'in',
-  'segment',
-  'where',
-  'at',
-  'least',
-  'most',
-  'exactly',
-  'with',
-  'last',
-  'since',
-  'before',
-  'after',
-  'between',
-  'true',
-  'false',
-  'is',
-  'set',
-  'within',
-  'contains',
-  'starts',
-  'ends',
-  'time',
-  'times',
-  'ago'
-]);
+const KEYWORDS = new Set(RESERVED_WORDS);
 
 const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 

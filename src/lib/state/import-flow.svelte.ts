@@ -5,6 +5,7 @@ import type { Issue } from '$lib/engine/result';
 import type { ImportKind, ImportRecord } from '$lib/storage/db';
 import type { FileInspection, ImportProgress, ImportSetup } from '$lib/worker/api';
 import { callback, dataWorker } from '$lib/worker/client';
+import { downloadText } from '$lib/download';
 import { app, handleError, requestPersistentStorage } from './app.svelte';
 
 export type ImportStep = 'choose' | 'inspecting' | 'mapping' | 'importing' | 'done';
@@ -110,20 +111,6 @@ export class ImportFlow {
   }
 }
 
-/** Downloads text as a file through a temporary object URL. */
-export function downloadText(
-  fileName: string,
-  text: string,
-  type = 'text/csv;charset=utf-8'
-): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
 export async function downloadReport(record: ImportRecord): Promise<void> {
   try {
     const result = await dataWorker().importReportCsv(record.id);
@@ -132,7 +119,7 @@ export async function downloadReport(record: ImportRecord): Promise<void> {
       return;
     }
     const base = record.fileName.replace(/\.[^.]*$/, '');
-    downloadText(`${base}-rejected-rows.csv`, result.value);
+    downloadText(`${base}-rejected-rows.csv`, result.value, 'text/csv;charset=utf-8');
   } catch (error) {
     handleError(error, 'Could not prepare the report');
   }

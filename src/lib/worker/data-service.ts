@@ -8,6 +8,7 @@ import { sampleStore, toCsvLine, CUSTOMER_HEADER, EVENT_HEADER } from '$lib/samp
 import type { DataSummary, ImportProgress, Settings, StorageInfo, WorkerApi } from './api';
 import { Browser } from './browse';
 import { Importer, importLockName } from './importer';
+import { rejectedRowsToCsv } from '$lib/csv/report';
 import { SegmentService } from './segments';
 import { Workspace } from './workspace';
 
@@ -214,7 +215,7 @@ export function createDataService(
     async importReportCsv(importId) {
       const record = await repo.getImport(importId);
       if (!record) return fail(issue('unknown-import', 'That import no longer exists.'));
-      return ok(importer.reportCsv(record.rejectedRows));
+      return ok(rejectedRowsToCsv(record.rejectedRows));
     },
 
     async customers(query) {
@@ -252,10 +253,8 @@ export function createDataService(
 
     async attributes() {
       await ensureCustomers();
-      return browser.columns().map((def) => ({
-        def,
-        present: workspace.store.attributes().find((a) => a.def.key === def.key)?.present ?? 0
-      }));
+      const present = new Map(workspace.store.attributes().map((a) => [a.def.key, a.present]));
+      return browser.columns().map((def) => ({ def, present: present.get(def.key) ?? 0 }));
     },
 
     async settings() {

@@ -3,10 +3,10 @@
 // staged and applied to memory only after the commit, so neither storage nor memory ever holds half an
 // import; cancelling or failing deletes what was written.
 import type { CountryCode } from 'libphonenumber-js';
-import { planColumns, type ImportPlan } from '$lib/csv/columns';
+import { normalizeHeader, planColumns, type ImportPlan } from '$lib/csv/columns';
 import { createCustomerMapper, createEventMapper } from '$lib/csv/mapper';
 import { createOrdersTransform, detectOrdersExport } from '$lib/csv/orders';
-import { rejectedRowsToCsv, type RejectedRow } from '$lib/csv/report';
+import type { RejectedRow } from '$lib/csv/report';
 import { SNIFF_BYTES, sniff } from '$lib/csv/sniff';
 import { parseCsv } from '$lib/csv/stream';
 import { fail, issue, ok, type Issue, type Result } from '$lib/engine/result';
@@ -144,10 +144,6 @@ export class Importer {
 
   cancel(): void {
     this.#controller?.abort();
-  }
-
-  reportCsv(rows: readonly RejectedRow[]): string {
-    return rejectedRowsToCsv(rows);
   }
 
   async #run(
@@ -395,12 +391,7 @@ const formatMb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** Customers files have no event column; anything with an event name and a time is events. */
 function guessKind(headers: readonly string[]): 'customers' | 'events' {
-  const keys = headers.map((h) =>
-    h
-      .trim()
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '_')
-  );
+  const keys = headers.map(normalizeHeader);
   const hasEvent = keys.some((k) => ['event', 'event_name', 'event_type'].includes(k));
   const hasTime = keys.some((k) => ['timestamp', 'occurred_at', 'event_time', 'time'].includes(k));
   return hasEvent || (hasTime && keys.includes('name')) ? 'events' : 'customers';
