@@ -49,6 +49,12 @@ export interface CEvent {
     readonly value: number;
   };
   readonly window?: TimeWindow;
+  /**
+   * `for whole window`: the node also holds for customers who did not exist for the whole window
+   * (started after its start), so that under `not` they are left out. When a customer started is
+   * the date attribute `attribute` when set, else their first event of any name; unknown = did not.
+   */
+  readonly existed?: { readonly attribute?: string };
   readonly text: string;
   readonly source: PerformedNode;
 }
@@ -86,6 +92,10 @@ interface Context {
   readonly warnings: Issue[];
   /** Names of segments being compiled, outermost first, for cycle detection. */
   readonly stack: string[];
+  /** The date attribute saying when a customer started (`for whole window`), if any. */
+  readonly start: string | undefined;
+  /** Set when the chosen start attribute is unusable (reported where the option is used). */
+  readonly startProblem: string | undefined;
 }
 
 const typeWord: Record<ValueType, string> = {
@@ -193,12 +203,13 @@ function checkWhere(
   }
 }
 
-function checkNode(ctx: Context, n: RuleNode): CNode | undefined {
+/** `negated`: n is the direct child of a `not` (where `for whole window` means something). */
+function checkNode(ctx: Context, n: RuleNode, negated = false): CNode | undefined {
   switch (n.type) {
     case 'condition':
       return checkCondition(ctx, n, ctx.attributes);
     case 'not': {
-      const child = checkNode(ctx, n.child);
+      const child = checkNode(ctx, n.child, true);
       return child && { kind: 'not', child };
     }
     case 'and':
@@ -246,6 +257,7 @@ function checkNode(ctx: Context, n: RuleNode): CNode | undefined {
           ctx.errors.push(issue('not-numeric', messages.notNumeric(prop.key), { span }));
         }
       }
+      if (n.existedForWindow) checkExisted(ctx, n, negated);
       if (ctx.errors.length > errorsBefore) return undefined;
       return {
         kind: 'event',
@@ -265,6 +277,7 @@ function checkNode(ctx: Context, n: RuleNode): CNode | undefined {
             }
           : {}),
         ...(n.window ? { window: n.window } : {}),
+        ...(n.existedForWindow ? { existed: ctx.start ? { attribute: ctx.start } : {} } : {}),
         text: def?.name ?? n.event,
         source: n
       };
@@ -317,11 +330,50 @@ function checkSegmentRef(ctx: Context, name: string, span: Span | undefined): CN
   return { kind: 'segment', name: ref.name, root };
 }
 
+function checkExisted(ctx: Context, n: PerformedNode, negated: boolean): void {
+  const span = n.span;
+  if (!n.window)
+    ctx.errors.push(issue('existed-needs-window', messages.existedNeedsWindow(), { span }));
+  else if (n.window.kind === 'before')
+    ctx.errors.push(issue('existed-needs-start', messages.existedNeedsStart(), { span }));
+  if (!negated) ctx.errors.push(issue('existed-needs-not', messages.existedNeedsNot(), { span }));
+  if (ctx.startProblem)
+    ctx.errors.push(
+      issue('bad-start-attribute', messages.badStartAttribute(ctx.startProblem), { span })
+    );
+}
+
+/** Date attributes that say when a customer signed up, in order of preference. */
+export const START_ATTRIBUTES: readonly string[] = [
+  'signup_date',
+  'signed_up_at',
+  'sign_up_date',
+  'created_at',
+  'registered_at',
+  'registration_date',
+  'joined_at',
+  'customer_since'
+];
+
+/** The start attribute a schema offers by default: the first of START_ATTRIBUTES it has as a date. */
+export function defaultStartAttribute(schema: DataSchema): string | undefined {
+  for (const key of START_ATTRIBUTES) {
+    if (schema.attributes.some((a) => a.key === key && a.type === 'date')) return key;
+  }
+  return undefined;
+}
+
 export interface CompileOptions {
   /** Segments `in segment` may name (matched case-insensitively). */
   readonly segments?: readonly SegmentRef[];
   /** The name of the segment being compiled, so a rule naming itself is a cycle. */
   readonly self?: string;
+  /**
+   * When a customer started to exist, for `for whole window`: the key of a date attribute (a
+   * sign-up date), or null for "their first event". Customers without a value fall back to their
+   * first event of any name. Default: the first of START_ATTRIBUTES the schema has as a date.
+   */
+  readonly startAttribute?: string | null;
 }
 
 /** Type-checks a rule against the schema and resolves segment references (inlined, cycle-checked). */
@@ -332,13 +384,21 @@ export function compile(
 ): Result<CompiledSegment> {
   try {
     const segments = new Map((options.segments ?? []).map((s) => [normalizeText(s.name), s]));
+    const attributes = new Map(schema.attributes.map((a) => [a.key, a]));
+    const start =
+      options.startAttribute === undefined
+        ? defaultStartAttribute(schema)
+        : (options.startAttribute ?? undefined);
+    const startOk = start === undefined || attributes.get(start)?.type === 'date';
     const ctx: Context = {
       schema,
-      attributes: new Map(schema.attributes.map((a) => [a.key, a])),
+      attributes,
       segments,
       errors: [],
       warnings: [],
-      stack: options.self ? [normalizeText(options.self)] : []
+      stack: options.self ? [normalizeText(options.self)] : [],
+      start: startOk ? start : undefined,
+      startProblem: startOk ? undefined : start
     };
     if (options.self && !segments.has(normalizeText(options.self))) {
       segments.set(normalizeText(options.self), { name: options.self, rule: ast });

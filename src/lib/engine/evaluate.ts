@@ -610,6 +610,40 @@ function eventNext(
 const relative = (lit: Literal): { amount: number; unit: Unit } | undefined =>
   lit.kind === 'relative' ? { amount: lit.amount, unit: lit.unit } : undefined;
 
+/**
+ * When customer c started to exist (`for whole window`): the start attribute when set, else their
+ * first event of any name; Infinity when neither is known (then they never count as having existed).
+ */
+export function customerStart(store: ColumnarStore, e: CEvent, c: number): number {
+  const key = e.existed?.attribute;
+  if (key !== undefined) {
+    const col = store.attributeColumn(key);
+    if (col && col.type === 'date' && col.has(c)) return col.nums[c];
+  }
+  return store.firstEventAt(c);
+}
+
+/** The window's start bound at `now`, the instant a customer must have existed by. */
+export const windowStart = (e: CEvent, now: number): number => windowFrom(e, now);
+
+/** Whether customer c existed for e's whole window at `now` (true when e has no such option). */
+function existedAt(store: ColumnarStore, e: CEvent, c: number, now: number): boolean {
+  return e.existed === undefined || customerStart(store, e, c) <= windowFrom(e, now);
+}
+
+/** When passing time may next change whether customer c existed for e's whole window. */
+function existedNext(store: ColumnarStore, e: CEvent, c: number, now: number): number {
+  const w = e.window;
+  if (e.existed === undefined || !w || w.kind === 'before') return Infinity;
+  const moving = w.kind === 'last' ? w : relative(w.from);
+  if (!moving) return Infinity;
+  const start = customerStart(store, e, c);
+  if (start === Infinity) return Infinity;
+  if (start > windowFrom(e, now)) return crossAfter(start, moving.amount, moving.unit, now);
+  // Month bounds can step back at some midnights (see crossAfter), past the start again.
+  return moving.unit === 'months' ? nextClampMidnight(now) : Infinity;
+}
+
 /** A compiled rule bound to a store. */
 export class Evaluator {
   constructor(
@@ -765,6 +799,19 @@ export class Evaluator {
   }
 
   private eventAll(e: CEvent, now: number, sel: Uint8Array | null, n: number): Uint8Array {
+    const out = this.eventOnlyAll(e, now, sel, n);
+    if (e.existed !== undefined) {
+      // `for whole window`: customers who did not exist for the whole window hold too.
+      const from = windowFrom(e, now);
+      for (let c = 0; c < n; c++) {
+        if (sel !== null && sel[c] === 0) continue;
+        if (!(customerStart(this.store, e, c) <= from)) out[c] = 1;
+      }
+    }
+    return out;
+  }
+
+  private eventOnlyAll(e: CEvent, now: number, sel: Uint8Array | null, n: number): Uint8Array {
     const out = this.take(n);
     const t = this.store.eventTable(e.event);
     if (!t) return out.fill(emptyResult(e) ? 1 : 0, 0, n);
@@ -796,6 +843,8 @@ export class Evaluator {
       case 'condition':
         return testColumn(this.store.attributeColumn(node.key), node, this.resolved(node, now), c);
       case 'event': {
+        // `for whole window`: also true for customers who did not exist for the whole window.
+        if (node.existed !== undefined && !existedAt(this.store, node, c, now)) return true;
         const t = this.store.eventTable(node.event);
         if (!t || c >= t.gLen.length) return emptyResult(node);
         return eventAt(this.planFor(t, node, now), node, c) === 1;
@@ -837,13 +886,19 @@ export class Evaluator {
       }
       case 'event': {
         const t = this.store.eventTable(node.event);
+        let v: boolean;
         if (!t || c >= t.gLen.length) {
           this.lastNext = Infinity;
-          return emptyResult(node);
+          v = emptyResult(node);
+        } else {
+          const plan = this.planFor(t, node, now);
+          v = eventAt(plan, node, c) === 1;
+          this.lastNext = eventNext(t, node, c, now, v, plan.match, plan);
         }
-        const plan = this.planFor(t, node, now);
-        const v = eventAt(plan, node, c) === 1;
-        this.lastNext = eventNext(t, node, c, now, v, plan.match, plan);
+        if (node.existed !== undefined) {
+          v = v || !existedAt(this.store, node, c, now);
+          this.lastNext = Math.min(this.lastNext, existedNext(this.store, node, c, now));
+        }
         return v;
       }
       case 'segment':
@@ -898,12 +953,9 @@ export class Evaluator {
         return conditionNext(node, x, now);
       }
       case 'event':
-        return eventNext(
-          this.store.eventTable(node.event),
-          node,
-          c,
-          now,
-          this.nodeOne(node, c, now)
+        return Math.min(
+          eventNext(this.store.eventTable(node.event), node, c, now, this.nodeOne(node, c, now)),
+          existedNext(this.store, node, c, now)
         );
       case 'segment':
         return this.nodeNext(node.root, c, now);

@@ -1,7 +1,7 @@
 // Why a customer is (not) in a segment: the compiled rule as a tree, each node with its result, the
 // facts behind it, and (where time matters) when the answer can next change.
 import type { CCondition, CEvent, CNode, CompiledSegment } from './compile';
-import { eventFacts, Evaluator, windowRange } from './evaluate';
+import { customerStart, eventFacts, Evaluator, windowRange, windowStart } from './evaluate';
 import { printLiteral } from './operators';
 import { printCondition, printPerformed } from './printer';
 import type { ColumnarStore } from './store';
@@ -87,7 +87,23 @@ function eventFactsText(store: ColumnarStore, e: CEvent, customer: number, now: 
         : `${a.fn}(${a.property}) = ${facts.aggregate} (needs ${a.op} ${a.value})`
     );
   }
+  if (e.existed) out.push(existedFact(store, e, customer, now));
   return out;
+}
+
+/** `for whole window`: when the customer started, and whether that was by the window's start. */
+function existedFact(store: ColumnarStore, e: CEvent, customer: number, now: number): string {
+  const start = customerStart(store, e, customer);
+  const from = windowStart(e, now);
+  const key = e.existed?.attribute;
+  if (start === Infinity) {
+    return `start unknown (${key ? `no \`${key}\`, ` : ''}no events): did not exist for the whole window, so left out`;
+  }
+  const own = key !== undefined && store.value(customer, key) !== null;
+  const source = own ? `\`${key}\`` : 'first event';
+  return start <= from
+    ? `started ${iso(start)} (${source}), by the window's start ${iso(from)}: existed for the whole window`
+    : `started ${iso(start)} (${source}), after the window's start ${iso(from)}: did not exist for the whole window, so left out`;
 }
 
 function explainNode(

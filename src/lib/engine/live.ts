@@ -31,6 +31,8 @@ interface LiveSegment {
   readonly evaluator: Evaluator;
   readonly events: ReadonlySet<string>;
   readonly attributes: ReadonlySet<string>;
+  /** Reads every event name (`for whole window` falls back to a customer's first event). */
+  readonly anyEvent: boolean;
   readonly timeless: boolean;
   member: Uint8Array;
   nextAt: Float64Array;
@@ -38,6 +40,9 @@ interface LiveSegment {
   /** Customers [0, evaluated) have an answer; newer ones are evaluated on their first update. */
   evaluated: number;
 }
+
+/** Stands in `events` for "any event name" (a customer's first event can come from any of them). */
+const ANY_EVENT = '\u0000any';
 
 function dependencies(node: CNode, events: Set<string>, attributes: Set<string>): boolean {
   switch (node.kind) {
@@ -49,6 +54,10 @@ function dependencies(node: CNode, events: Set<string>, attributes: Set<string>)
       );
     case 'event':
       events.add(node.event);
+      if (node.existed) {
+        if (node.existed.attribute !== undefined) attributes.add(node.existed.attribute);
+        events.add(ANY_EVENT);
+      }
       return false;
     case 'segment':
       return dependencies(node.root, events, attributes);
@@ -93,6 +102,7 @@ export class SegmentEngine {
       evaluator,
       events,
       attributes,
+      anyEvent: events.has(ANY_EVENT),
       timeless,
       member: grown(member, n),
       nextAt: new Float64Array(Math.max(n, 16)).fill(Infinity),
@@ -244,7 +254,10 @@ function reads(
   attributes: readonly string[] | undefined
 ): boolean {
   // Plain loops: this runs for every live segment on every update.
-  if (events) for (let i = 0; i < events.length; i++) if (seg.events.has(events[i])) return true;
+  if (events) {
+    if (seg.anyEvent && events.length > 0) return true;
+    for (let i = 0; i < events.length; i++) if (seg.events.has(events[i])) return true;
+  }
   if (attributes) {
     for (let i = 0; i < attributes.length; i++) if (seg.attributes.has(attributes[i])) return true;
   }

@@ -17,5 +17,13 @@ export const messages = {
   typeMismatch: (key: string, type: string) =>
     `\`${key}\` holds ${type} values; this value is not one.`,
   notNumeric: (key: string) => `\`${key}\` is not a number, so it cannot be summed or averaged.`,
-  didYouMean: (s: string) => `did you mean \`${s}\`?`
+  didYouMean: (s: string) => `did you mean \`${s}\`?`,
+  existedNeedsWindow: () =>
+    '“for whole window” needs a time window with a start, such as “in last 3 months” or “since 2026-01-01”.',
+  existedNeedsStart: () =>
+    '“for whole window” needs a window with a start; “before …” windows reach back to the beginning of time.',
+  existedNeedsNot: () =>
+    '“for whole window” applies to “not performed”: it keeps out customers who did not exist yet when the window began.',
+  badStartAttribute: (key: string) =>
+    `\`${key}\` cannot say when customers started: it is not a date attribute.`
 };

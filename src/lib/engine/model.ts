@@ -76,7 +76,10 @@ export const RESERVED_WORDS: readonly string[] = [
   'ends',
   'time',
   'times',
-  'ago'
+  'ago',
+  'for',
+  'whole',
+  'window'
 ];
 
 export type TimeWindow =
@@ -98,6 +101,8 @@ export interface PerformedNode {
     readonly propertySpan?: Span;
   };
   readonly window?: TimeWindow;
+  /** Only customers who existed for the whole window count (meaningful under `not`, with a window). */
+  readonly existedForWindow?: boolean;
   readonly span?: Span;
   readonly eventSpan?: Span;
 }

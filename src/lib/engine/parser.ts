@@ -164,6 +164,7 @@ class Parser {
     let count: PerformedNode['count'];
     let aggregate: PerformedNode['aggregate'];
     let window: TimeWindow | undefined;
+    let existedForWindow = false;
     const seen = new Set<string>();
     const once = (clause: string, at: Token): void => {
       if (seen.has(clause)) {
@@ -250,6 +251,12 @@ class Parser {
         const from = this.parseInstant();
         this.expectWord('and');
         window = { kind: 'between', from, to: this.parseInstant() };
+      } else if (this.isWord('for')) {
+        once('for whole window', t);
+        this.next();
+        this.expectWord('whole');
+        this.expectWord('window');
+        existedForWindow = true;
       } else {
         break;
       }
@@ -261,6 +268,7 @@ class Parser {
       ...(count ? { count } : {}),
       ...(aggregate ? { aggregate } : {}),
       ...(window ? { window } : {}),
+      ...(existedForWindow ? { existedForWindow } : {}),
       span: this.spanFrom(start),
       eventSpan: ev.span
     };

@@ -90,6 +90,7 @@ export function printPerformed(p: PerformedNode): string {
     parts.push(`with ${a.fn}(${a.property}) ${a.op} ${printNumber(a.value)}`);
   }
   if (p.window) parts.push(printWindow(p.window));
+  if (p.existedForWindow) parts.push('for whole window');
   return parts.join(' ');
 }
 

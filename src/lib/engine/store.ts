@@ -303,6 +303,22 @@ export class ColumnarStore {
     }));
   }
 
+  /**
+   * When customer i's earliest event of any name happened (events after `now` included: a start
+   * after the window's start fails `for whole window` either way); Infinity when they have none.
+   */
+  firstEventAt(i: number): number {
+    let first = Infinity;
+    for (const t of this.tables.values()) {
+      t.ensureIndex(this.ids.length);
+      if (i < t.gLen.length && t.gLen[i] > 0) {
+        const x = t.slotTs[t.gStart[i]];
+        if (x < first) first = x;
+      }
+    }
+    return first;
+  }
+
   // Engine-internal access used by the evaluator.
 
   /** The attribute column for a key, if any customer ever had it. */

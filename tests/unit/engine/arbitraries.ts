@@ -182,12 +182,25 @@ export const performedArb = (now: number): fc.Arbitrary<PerformedNode> =>
     )
     .map((p) => ({ type: 'performed' as const, ...p }));
 
+/** `not performed … <window with a start> for whole window`. */
+export const notPerformedForWholeWindowArb = (now: number): fc.Arbitrary<RuleNode> =>
+  fc
+    .tuple(
+      performedArb(now),
+      windowArb(now).filter((w) => w.kind !== 'before')
+    )
+    .map(([p, window]) => ({
+      type: 'not' as const,
+      child: { ...p, window, existedForWindow: true }
+    }));
+
 export const ruleArb = (now: number): fc.Arbitrary<RuleNode> =>
   fc.letrec<{ r: RuleNode }>((tie) => ({
     r: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
       conditionArb(ATTR_TYPES, now),
       performedArb(now),
+      notPerformedForWholeWindowArb(now),
       fc
         .array(tie('r'), { minLength: 2, maxLength: 3 })
         .map((children) => ({ type: 'and' as const, children })),
@@ -252,6 +265,7 @@ export const timeRuleArb = (now: number): fc.Arbitrary<RuleNode> =>
   fc.oneof(
     { arbitrary: performedArb(now), weight: 4 },
     { arbitrary: conditionArb({ d: 'date' }, now), weight: 2 },
+    { arbitrary: notPerformedForWholeWindowArb(now), weight: 2 },
     {
       arbitrary: fc.tuple(performedArb(now), conditionArb(ATTR_TYPES, now)).map(([a, b]) => ({
         type: 'or' as const,

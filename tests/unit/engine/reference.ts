@@ -25,6 +25,11 @@ export interface RefData {
   readonly customers: readonly RefCustomer[];
   readonly events: readonly RefEvent[];
   readonly segments?: Readonly<Record<string, RuleNode>>;
+  /**
+   * `for whole window`: the date attribute saying when a customer started; without it (or when a
+   * customer has no value) their first event of any name; with neither, they never existed.
+   */
+  readonly startAttribute?: string;
 }
 
 const HOUR = 3600000;
@@ -140,7 +145,32 @@ function inWindow(p: PerformedNode, t: number, now: number): boolean {
   }
 }
 
+/** When the customer started to exist, for `for whole window`. */
+function start(c: RefCustomer, data: RefData): number {
+  const own = data.startAttribute === undefined ? null : c.attrs[data.startAttribute];
+  if (typeof own === 'number') return own;
+  const times = data.events.filter((e) => e.id === c.id).map((e) => e.at);
+  return times.length > 0 ? Math.min(...times) : Infinity;
+}
+
+/** The instant the window begins (customers must have existed by then). */
+function windowBegins(w: NonNullable<PerformedNode['window']>, now: number): number {
+  switch (w.kind) {
+    case 'last':
+      return back(now, w.amount, w.unit);
+    case 'since':
+    case 'between':
+      return instant(w.from, now, false);
+    case 'before':
+      return -Infinity;
+  }
+}
+
 function performed(p: PerformedNode, c: RefCustomer, data: RefData, now: number): boolean {
+  // `not performed … for whole window` leaves out customers who started after the window began:
+  // the performed part holds for them, so that the `not` around it fails.
+  if (p.existedForWindow && p.window && !(start(c, data) <= windowBegins(p.window, now)))
+    return true;
   const matching = data.events.filter(
     (e) =>
       e.id === c.id &&
