@@ -8,11 +8,12 @@ import { benchSegments } from './segments';
 
 const dir = process.argv[2] ?? 'bench/out/data-S';
 const reps = Number(process.argv[3] ?? 50);
+const only = process.argv[4];
 const now = Date.parse('2026-06-01T00:00:00Z');
 const store = new ColumnarStore();
 await loadCsv(store, `${dir}/customers.csv`, 'customers', { dedupe: false });
 await loadCsv(store, `${dir}/events.csv`, 'events', { dedupe: false });
-for (const seg of benchSegments(now)) {
+for (const seg of benchSegments(now).filter((s) => !only || s.name.includes(only))) {
   const c = compileQuery(seg.query, store.schema());
   if (!c.ok) throw new Error(seg.query);
   const ev = new Evaluator(c.value, store);

@@ -1023,6 +1023,18 @@ export class Evaluator {
       sumAll(plan, prefix, e, sel, n, out);
       return out;
     }
+    if (
+      agg === undefined &&
+      plan.match === undefined &&
+      e.count.op === 'at least' &&
+      e.count.n >= 1 &&
+      (plan.kind === 'all' || plan.kind === 'last' || plan.kind === 'since') &&
+      !Number.isNaN(plan.a) &&
+      t.last <= now
+    ) {
+      kthAll(plan, e.count.n, sel, n, out);
+      return out;
+    }
     for (let c = 0; c < n; c++) {
       if (sel !== null && sel[c] === 0) continue;
       out[c] = eventAt(plan, e, c);
@@ -1314,6 +1326,33 @@ function sumAll(
               ? sum === v
               : sum !== v);
   }
+}
+
+/**
+ * `at least k times` over everyone, for windows with only a lower bound and no events after now:
+ * a customer qualifies exactly when their k-th newest event lies in the window, one read each
+ * (no binary search, no call per customer).
+ */
+function kthAll(p: EventPlan, k: number, sel: Uint8Array | null, n: number, out: Uint8Array): void {
+  const gLen = p.gLen;
+  const gStart = p.gStart;
+  const ts = p.ts;
+  const m = Math.min(n, gLen.length);
+  // `last`: (from, now]; `since`: [from, now]; `all`: everything (from = -Infinity).
+  const from = p.kind === 'all' ? -Infinity : p.a;
+  const strict = p.kind === 'last';
+  for (let c = 0; c < m; c++) {
+    if (sel !== null && sel[c] === 0) continue;
+    const len = gLen[c];
+    if (len < k) {
+      out[c] = 0;
+      continue;
+    }
+    const x = ts[gStart[c] + len - k];
+    out[c] = strict ? +(x > from) : +(x >= from);
+  }
+  // Customers past the groups have no events: `at least k >= 1` fails.
+  if (m < n) out.fill(0, m, n);
 }
 
 let rangeLo = 0;
