@@ -281,7 +281,7 @@ type Fused =
   | { readonly kind: 'presence'; readonly bits: Uint32Array; readonly want: number }
   | { readonly kind: 'const'; readonly value: number };
 
-const BLOCK = 1024;
+const BLOCK = 4096;
 
 const bits64 = new Float64Array(1);
 const ints64 = new BigInt64Array(bits64.buffer);
@@ -338,7 +338,17 @@ function fusedKernel(col: Column | undefined, c: CCondition, r: Resolved): Fused
   }
 }
 
-// Block kernels: AND the condition for customers [s, e) into o[i - off].
+// Block kernels for customers [s, e): `set*` writes the condition into o[i - off], `and*` ANDs it in.
+function setCodes(
+  t: Uint8Array,
+  codes: Int32Array,
+  s: number,
+  e: number,
+  o: Uint8Array,
+  off: number
+): void {
+  for (let i = s; i < e; i++) o[i - off] = t[codes[i]];
+}
 function andCodes(
   t: Uint8Array,
   codes: Int32Array,
@@ -349,6 +359,16 @@ function andCodes(
 ): void {
   for (let i = s; i < e; i++) o[i - off] &= t[codes[i]];
 }
+function setBytes(
+  t: Uint8Array,
+  codes: Uint8Array,
+  s: number,
+  e: number,
+  o: Uint8Array,
+  off: number
+): void {
+  for (let i = s; i < e; i++) o[i - off] = t[codes[i]];
+}
 function andBytes(
   t: Uint8Array,
   codes: Uint8Array,
@@ -358,6 +378,20 @@ function andBytes(
   off: number
 ): void {
   for (let i = s; i < e; i++) o[i - off] &= t[codes[i]];
+}
+function setRange(
+  x: Float64Array,
+  lo: number,
+  hi: number,
+  s: number,
+  e: number,
+  o: Uint8Array,
+  off: number
+): void {
+  for (let i = s; i < e; i++) {
+    const v = x[i];
+    o[i - off] = +(v >= lo) & +(v <= hi);
+  }
 }
 function andRange(
   x: Float64Array,
@@ -387,7 +421,7 @@ function andSel(sel: Uint8Array, s: number, e: number, o: Uint8Array, off: numbe
   for (let i = s; i < e; i++) o[i - off] &= sel[i];
 }
 
-/** ANDs every kernel (and `sel`) for customers [s, e) into o[i - off], which the caller set to 1s. */
+/** Writes the AND of every kernel (and `sel`) for customers [s, e) into o[i - off]. */
 function runFused(
   ks: readonly Fused[],
   sel: Uint8Array | null,
@@ -396,22 +430,28 @@ function runFused(
   o: Uint8Array,
   off: number
 ): void {
-  for (const k of ks) {
+  for (let j = 0; j < ks.length; j++) {
+    const k = ks[j];
+    const first = j === 0;
     switch (k.kind) {
       case 'codes':
-        andCodes(k.table, k.codes, s, e, o, off);
+        if (first) setCodes(k.table, k.codes, s, e, o, off);
+        else andCodes(k.table, k.codes, s, e, o, off);
         break;
       case 'bytes':
-        andBytes(k.table, k.codes, s, e, o, off);
+        if (first) setBytes(k.table, k.codes, s, e, o, off);
+        else andBytes(k.table, k.codes, s, e, o, off);
         break;
       case 'range':
-        andRange(k.x, k.lo, k.hi, s, e, o, off);
+        if (first) setRange(k.x, k.lo, k.hi, s, e, o, off);
+        else andRange(k.x, k.lo, k.hi, s, e, o, off);
         break;
       case 'presence':
+        if (first) o.fill(1, s - off, e - off);
         andPresence(k.bits, k.want, s, e, o, off);
         break;
       case 'const':
-        if (k.value === 0) o.fill(0, s - off, e - off);
+        if (first || k.value === 0) o.fill(k.value, s - off, e - off);
         break;
     }
   }
@@ -864,12 +904,14 @@ export class Evaluator {
       const { kernels, rest } = this.fusable(root.kind === 'and' ? root.children : [root], now);
       if (rest.length === 0) {
         const buf = this.take(BLOCK);
+        const w = words(buf, BLOCK);
         let count = 0;
         for (let s = 0; s < n; s += BLOCK) {
           const e = Math.min(n, s + BLOCK);
-          buf.fill(1, 0, e - s);
+          // Past e the block stays 0, so whole words can be summed.
+          if (e - s < BLOCK) buf.fill(0, e - s, BLOCK);
           runFused(kernels, null, s, e, buf, s);
-          for (let j = 0; j < e - s; j++) count += buf[j];
+          for (let j = 0; j < w.length; j++) count += Math.imul(w[j], ONES) >>> 24;
         }
         this.give(buf);
         return count;
@@ -943,7 +985,6 @@ export class Evaluator {
         let acc: Uint8Array | null = null;
         if (kernels.length > 1) {
           acc = this.take(n);
-          acc.fill(1, 0, n);
           for (let s = 0; s < n; s += BLOCK)
             runFused(kernels, sel, s, Math.min(n, s + BLOCK), acc, 0);
         }
