@@ -290,24 +290,24 @@ export class DataRepo {
   /** Replays a committed import's customer chunks in write order. */
   async forEachCustomerChunk(
     record: ImportRecord,
-    onCustomers: (batch: CustomerBatch) => void
+    onCustomers: (chunk: CustomerChunk) => void
   ): Promise<void> {
     // Within one importId the index is ordered by primary key, i.e. write order; stream, don't load all.
     await this.db.customerChunks
       .where('importId')
       .equals(record.id)
-      .each((chunk) => onCustomers(decodeCustomerChunk(chunk)));
+      .each((chunk) => onCustomers(chunk));
   }
 
   /** Replays a committed import's event chunks in write order. */
   async forEachEventChunk(
     record: ImportRecord,
-    onEvents: (batch: EventBatch, fingerprints: Float64Array) => void
+    onEvents: (chunk: EventChunk) => void
   ): Promise<void> {
     await this.db.eventChunks
       .where('importId')
       .equals(record.id)
-      .each((chunk) => onEvents(decodeEventChunk(chunk), chunk.fingerprints));
+      .each((chunk) => onEvents(chunk));
   }
 
   async listImports(): Promise<ImportRecord[]> {

@@ -16,8 +16,6 @@ import type {
   ImportRecord
 } from '$lib/storage/db';
 import {
-  decodeCustomerChunk,
-  decodeEventChunk,
   encodeColumn,
   isQuotaError,
   selectEventRows,
@@ -252,12 +250,7 @@ export class Importer {
         rejectedRows: staged.rejected
       });
       const committedAt = performance.now();
-      const applied = this.workspace.apply(
-        committed,
-        staged.customers.map(decodeCustomerChunk),
-        staged.events.map(decodeEventChunk),
-        staged.seen
-      );
+      const applied = this.workspace.apply(committed, staged.customers, staged.events, staged.seen);
       const counts: ImportCounts = {
         rows: staged.rows,
         rejected: staged.rejectedRowCount,
