@@ -26,7 +26,7 @@ export interface ImportReader {
 const cancelled = (): Result<ParseSummary> => fail(issue('cancelled', 'The import was cancelled.'));
 
 export const inlineReader: ImportReader = {
-  read: (file, setup, onPiece, signal) => readImport(file, setup, onPiece, signal)
+  read: (file, setup, onPiece, signal) => readImport(file, setup, onPiece, { signal })
 };
 
 /**

@@ -32,7 +32,7 @@ import type {
 } from './api';
 import type { Workspace } from './workspace';
 import { FingerprintSet } from './fingerprint-set';
-import { MAX_REPORTED_ROWS, type StagedPiece } from './import-stage';
+import { MAX_REPORTED_ROWS, withE164, type StagedPiece } from './import-stage';
 import { createImportReader, type ImportReader } from './import-reader';
 
 export { MAX_REPORTED_ROWS };
@@ -203,7 +203,10 @@ export class Importer {
         async (piece) => {
           staged.countRows(piece);
           bytesDone = piece.bytesDone;
-          if (piece.customers) await writeCustomers(staged.stageCustomers(piece.customers));
+          if (piece.customers) {
+            const customers = piece.e164 ? withE164(piece.customers, piece.e164) : piece.customers;
+            await writeCustomers(staged.stageCustomers(customers));
+          }
           if (piece.events) {
             const { customers, events } = staged.stageEvents(piece.events);
             if (customers) await writeCustomers(customers);
