@@ -113,7 +113,7 @@ export class Workspace {
     return imports.length;
   }
 
-  /** Applies a committed import's staged chunks to memory. */
+  /** Applies a committed import's staged chunks to memory (it may keep `fingerprints` as its own). */
   apply(
     record: ImportRecord,
     customers: readonly CustomerColumns[],
@@ -142,7 +142,11 @@ export class Workspace {
       for (let i = 0; i < codes.length; i++) used[codes[i]] = 1;
       for (let d = 0; d < dict.length; d++) if (used[d] === 1) eventNames.add(dict[d]);
     }
-    this.fingerprints.addAll(fingerprints);
+    // Merge the smaller set into the larger (the first import of a store adopts its set whole).
+    if (fingerprints.size > this.fingerprints.size) {
+      fingerprints.addAll(this.fingerprints);
+      this.fingerprints = fingerprints;
+    } else this.fingerprints.addAll(fingerprints);
     this.#loaded.add(record.id);
     this.#changed();
     this.onApplied?.({
