@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, one after another, each printing its figures and ratios.
 //   --only import|engine   run one of them
 //   --sizes S,L            engine sizes (default S,L: 100k/1M and 1M/10M; L takes several minutes)
+//   --rounds N, --port P, --customers N, --events M   passed to the import benchmark
 // Timing targets live here, never in tests: the machine is shared and noisy, so ratios are measured
 // side by side in one run.
 import { spawnSync } from 'node:child_process';
@@ -8,6 +9,10 @@ import { spawnSync } from 'node:child_process';
 const args = process.argv.slice(2);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const sizes = args.includes('--sizes') ? args[args.indexOf('--sizes') + 1] : 'S,L';
+
+const passed = ['--rounds', '--port', '--customers', '--events'].flatMap((name) =>
+  args.includes(name) ? [name, args[args.indexOf(name) + 1]] : []
+);
 
 const run = (label, cmd, cmdArgs) => {
   console.log(`\n=== ${label} ===`);
@@ -17,7 +22,7 @@ const run = (label, cmd, cmdArgs) => {
 
 let status = 0;
 if (!only || only === 'import')
-  status ||= run('import (Chromium)', 'npx', ['tsx', 'bench/import.ts']);
+  status ||= run('import (Chromium)', 'npx', ['tsx', 'bench/import.ts', ...passed]);
 if (!only || only === 'engine')
   status ||= run('segment engine vs DuckDB (Node)', 'npx', [
     'tsx',

@@ -29,6 +29,11 @@ import {
 export interface MapOptions {
   /** Country assumed for phones written without an international prefix. */
   readonly defaultCountry?: CountryCode;
+  /**
+   * Leave out the E.164 column (customers): the caller derives it from the phone column with
+   * `e164Column`, e.g. on another thread.
+   */
+  readonly withoutE164?: boolean;
 }
 
 export interface MappedCustomers {
@@ -183,7 +188,18 @@ const typedOutput = (column: ColumnPlan, options: ValueOptions): Output =>
 const stringOutput = (column: ColumnPlan, key: string, label = column.header): Output =>
   output({ key, label, type: 'string' }, column, trimmedOrNull);
 
-const phoneOutputs = (column: ColumnPlan, defaultCountry?: CountryCode): Output[] => {
+/** The E.164 column's definition for a phone column. */
+export const e164Def = (header: string): FieldDef => ({
+  key: PHONE_E164_KEY,
+  label: `${header} (E.164)`,
+  type: 'string'
+});
+
+const phoneOutputs = (
+  column: ColumnPlan,
+  defaultCountry: CountryCode | undefined,
+  withoutE164: boolean
+): Output[] => {
   const clean = (raw: string) => stripSpreadsheetGuard(raw.trim());
   return [
     output(
@@ -191,14 +207,14 @@ const phoneOutputs = (column: ColumnPlan, defaultCountry?: CountryCode): Output[
       column,
       (raw) => clean(raw) || null
     ),
-    output(
-      { key: PHONE_E164_KEY, label: `${column.header} (E.164)`, type: 'string' },
-      column,
-      (raw) => {
-        const t = clean(raw);
-        return t === '' ? null : toE164(t, defaultCountry);
-      }
-    )
+    ...(withoutE164
+      ? []
+      : [
+          output(e164Def(column.header), column, (raw) => {
+            const t = clean(raw);
+            return t === '' ? null : toE164(t, defaultCountry);
+          })
+        ])
   ];
 };
 
@@ -258,7 +274,8 @@ export const createCustomerMapper = (
   for (const column of plan.columns) {
     if (column.skip || column === (key.role === 'id' ? key : undefined)) continue;
     if (column.role === 'email') outputs.push(stringOutput(column, EMAIL_KEY));
-    else if (column.role === 'phone') outputs.push(...phoneOutputs(column, options.defaultCountry));
+    else if (column.role === 'phone')
+      outputs.push(...phoneOutputs(column, options.defaultCountry, options.withoutE164 ?? false));
     else if (column.role === 'attribute') outputs.push(typedOutput(column, valueOptions));
   }
   const byEmail = key.role === 'email';

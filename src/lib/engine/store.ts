@@ -24,6 +24,27 @@ export interface StoredEvent {
   readonly properties: Readonly<Record<string, Value>>;
 }
 
+/** A typed column as imports store it: NaN, -1 and code -1 are missing (see storage's StoredColumn). */
+export type EncodedColumn =
+  | { readonly def: FieldDef; readonly kind: 'number'; readonly data: Float64Array }
+  | { readonly def: FieldDef; readonly kind: 'boolean'; readonly data: Int8Array }
+  | {
+      readonly def: FieldDef;
+      readonly kind: 'string';
+      readonly dict: readonly string[];
+      readonly codes: Int32Array;
+    };
+
+/** Customers or events with dictionary-encoded strings and typed columns (see `ingestEncoded`). */
+export type EncodedBatch =
+  | { readonly ids: readonly string[]; readonly columns: readonly EncodedColumn[] }
+  | {
+      readonly customerIds: { readonly dict: readonly string[]; readonly codes: Int32Array };
+      readonly names: { readonly dict: readonly string[]; readonly codes: Int32Array };
+      readonly timestamps: Float64Array;
+      readonly properties: readonly EncodedColumn[];
+    };
+
 /** Event names match case-insensitively (and ignoring surrounding spaces). */
 export const eventKey = (name: string): string => normalizeText(name);
 
@@ -331,5 +352,127 @@ export class ColumnarStore {
     const t = this.tables.get(eventKey(name));
     t?.ensureIndex(this.ids.length);
     return t;
+  }
+
+  /**
+   * `upsertCustomers` or `addEvents` for an encoded batch, with the same result as decoding it and
+   * calling them, but without boxing a value per row: ids, names and strings are resolved once per
+   * distinct value, numbers are read from their typed arrays.
+   */
+  ingestEncoded(batch: EncodedBatch): {
+    inserted: number;
+    updated: number;
+    added: number;
+    createdCustomers: number;
+    touched: readonly number[];
+  } {
+    const stamp = this.nextStamp();
+    const touched: number[] = [];
+    const before = this.ids.length;
+    /** Writes present value `r` of `enc` into row `i` of `col` (a column of the same type). */
+    const put = (col: Column, enc: EncodedColumn, r: number, i: number, interned: Int32Array) => {
+      if (enc.kind === 'number') col.nums[i] = enc.data[r];
+      else if (enc.kind === 'boolean') col.bools[i] = enc.data[r] === 1 ? 2 : 1;
+      else {
+        const code = enc.codes[r];
+        let c = interned[code];
+        if (c < 0) c = interned[code] = col.intern(enc.dict[code]);
+        col.codes[i] = c;
+      }
+      const word = i >>> 5;
+      const bit = 1 << (i & 31);
+      if ((col.presence[word] & bit) === 0) {
+        col.presence[word] |= bit;
+        col.presentCount++;
+      }
+    };
+    const isMissing = (enc: EncodedColumn, r: number): boolean =>
+      enc.kind === 'string'
+        ? enc.codes[r] < 0
+        : enc.kind === 'boolean'
+          ? enc.data[r] < 0
+          : Number.isNaN(enc.data[r]);
+    const internTable = (enc: EncodedColumn) =>
+      new Int32Array(enc.kind === 'string' ? enc.dict.length : 0).fill(-1);
+
+    if ('ids' in batch) {
+      const rows = batch.ids.length;
+      const index = new Int32Array(rows);
+      let inserted = 0;
+      let updated = 0;
+      for (let r = 0; r < rows; r++) {
+        const count = this.ids.length;
+        const i = this.resolve(batch.ids[r]);
+        index[r] = i;
+        if (this.stamps[i] === stamp) continue;
+        this.stamps[i] = stamp;
+        touched.push(i);
+        if (this.ids.length > count) inserted++;
+        else updated++;
+      }
+      for (const enc of batch.columns) {
+        const col = this.column(enc.def);
+        const interned = internTable(enc);
+        for (let r = 0; r < rows; r++) {
+          if (isMissing(enc, r)) col.set(index[r], null);
+          else put(col, enc, r, index[r], interned);
+        }
+      }
+      this.version++;
+      return { inserted, updated, added: 0, createdCustomers: 0, touched };
+    }
+
+    const rows = batch.timestamps.length;
+    const customerOf = new Int32Array(batch.customerIds.dict.length).fill(-1);
+    const tableOfName = new Int32Array(batch.names.dict.length).fill(-1);
+    const tables: EventTable[] = [];
+    const tableOf = new Int32Array(rows);
+    const rowOf = new Int32Array(rows).fill(-1);
+    let lastCustomer = -1;
+    let added = 0;
+    for (let r = 0; r < rows; r++) {
+      const t = batch.timestamps[r];
+      if (!Number.isFinite(t)) continue;
+      const code = batch.customerIds.codes[r];
+      let c = customerOf[code];
+      if (c < 0) c = customerOf[code] = this.resolve(batch.customerIds.dict[code]);
+      if (c !== lastCustomer) {
+        lastCustomer = c;
+        if (this.stamps[c] !== stamp) {
+          this.stamps[c] = stamp;
+          touched.push(c);
+        }
+      }
+      const nameCode = batch.names.codes[r];
+      let k = tableOfName[nameCode];
+      if (k < 0) {
+        const table = this.table(batch.names.dict[nameCode]);
+        k = tables.indexOf(table);
+        if (k < 0) k = tables.push(table) - 1;
+        tableOfName[nameCode] = k;
+      }
+      tableOf[r] = k;
+      rowOf[r] = tables[k].append(c, t);
+      added++;
+    }
+    for (const enc of batch.properties) {
+      // Columns per table, made on the first value (a table without any keeps no such property).
+      const columns: (Column | undefined)[] = new Array(tables.length);
+      const interned: Int32Array[] = [];
+      for (let r = 0; r < rows; r++) {
+        const row = rowOf[r];
+        if (row < 0 || isMissing(enc, r)) continue;
+        const k = tableOf[r];
+        let col = columns[k];
+        if (col === undefined) {
+          col = columns[k] = tables[k].prop(enc.def);
+          interned[k] = internTable(enc);
+        }
+        put(col, enc, r, row, interned[k]);
+      }
+    }
+    this.eventTotal += added;
+    this.version++;
+    return { inserted: 0, updated: 0, added, createdCustomers: this.ids.length - before, touched };
   }
 }

@@ -64,6 +64,50 @@ export function decodeStrings({ dict, codes }: StoredStrings): (string | null)[]
 
 const COMMIT_SEQ_KEY = 'importCommitSeq';
 
+/** A stored customer chunk before it belongs to an import. */
+export type CustomerColumns = Omit<CustomerChunk, 'id' | 'importId' | 'seq'>;
+/** A stored event chunk before it belongs to an import. */
+export type EventColumns = Omit<EventChunk, 'id' | 'importId' | 'seq'>;
+
+const pickNumbers = (data: Float64Array, rows: Int32Array): Float64Array => {
+  const out = new Float64Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = data[rows[i]];
+  return out;
+};
+
+const pickCodes = <T extends Int32Array | Int8Array>(data: T, out: T, rows: Int32Array): T => {
+  for (let i = 0; i < rows.length; i++) out[i] = data[rows[i]];
+  return out;
+};
+
+function pickColumn(column: StoredColumn, rows: Int32Array): StoredColumn {
+  if (column.kind === 'number') return { ...column, data: pickNumbers(column.data, rows) };
+  if (column.kind === 'boolean')
+    return { ...column, data: pickCodes(column.data, new Int8Array(rows.length), rows) };
+  return { ...column, codes: pickCodes(column.codes, new Int32Array(rows.length), rows) };
+}
+
+/**
+ * The rows `rows` (ascending indexes) of encoded events, with customer ids looked up in `customerDict`
+ * (same codes; defaults to the chunk's own). Dictionaries are kept whole: codes stay valid.
+ */
+export function selectEventRows(
+  events: EventColumns,
+  rows: Int32Array | null,
+  customerDict: string[] = events.customerIds.dict
+): EventColumns {
+  if (rows === null)
+    return { ...events, customerIds: { ...events.customerIds, dict: customerDict } };
+  const codes = (s: StoredStrings) => pickCodes(s.codes, new Int32Array(rows.length), rows);
+  return {
+    customerIds: { dict: customerDict, codes: codes(events.customerIds) },
+    names: { dict: events.names.dict, codes: codes(events.names) },
+    timestamps: pickNumbers(events.timestamps, rows),
+    fingerprints: pickNumbers(events.fingerprints, rows),
+    properties: events.properties.map((p) => pickColumn(p, rows))
+  };
+}
+
 export function encodeColumn(column: BatchColumn): StoredColumn {
   const { def, values } = column;
   if (def.type === 'number' || def.type === 'date') {
@@ -113,7 +157,7 @@ export function encodeCustomerChunk(
   return { importId, seq, ids: [...batch.ids], columns: batch.columns.map(encodeColumn) };
 }
 
-export function decodeCustomerChunk(chunk: CustomerChunk): CustomerBatch {
+export function decodeCustomerChunk(chunk: CustomerColumns): CustomerBatch {
   return { ids: chunk.ids, columns: chunk.columns.map(decodeColumn) };
 }
 
@@ -134,7 +178,7 @@ export function encodeEventChunk(
   };
 }
 
-export function decodeEventChunk(chunk: EventChunk): EventBatch {
+export function decodeEventChunk(chunk: EventColumns): EventBatch {
   return {
     customerIds: decodeStrings(chunk.customerIds) as string[],
     names: decodeStrings(chunk.names) as string[],
@@ -246,24 +290,24 @@ export class DataRepo {
   /** Replays a committed import's customer chunks in write order. */
   async forEachCustomerChunk(
     record: ImportRecord,
-    onCustomers: (batch: CustomerBatch) => void
+    onCustomers: (chunk: CustomerChunk) => void
   ): Promise<void> {
     // Within one importId the index is ordered by primary key, i.e. write order; stream, don't load all.
     await this.db.customerChunks
       .where('importId')
       .equals(record.id)
-      .each((chunk) => onCustomers(decodeCustomerChunk(chunk)));
+      .each((chunk) => onCustomers(chunk));
   }
 
   /** Replays a committed import's event chunks in write order. */
   async forEachEventChunk(
     record: ImportRecord,
-    onEvents: (batch: EventBatch, fingerprints: Float64Array) => void
+    onEvents: (chunk: EventChunk) => void
   ): Promise<void> {
     await this.db.eventChunks
       .where('importId')
       .equals(record.id)
-      .each((chunk) => onEvents(decodeEventChunk(chunk), chunk.fingerprints));
+      .each((chunk) => onEvents(chunk));
   }
 
   async listImports(): Promise<ImportRecord[]> {

@@ -1,22 +1,27 @@
-// The import pipeline, run in the worker: sniff and plan a file, then stream it through PapaParse,
-// map rows to typed batches, drop duplicate events, write chunks to IndexedDB, and commit. Batches are
-// staged and applied to memory only after the commit, so neither storage nor memory ever holds half an
-// import; cancelling or failing deletes what was written.
-import type { CountryCode } from 'libphonenumber-js';
+// The import pipeline, run in the engine worker: sniff and plan a file, then have it read (parsed,
+// mapped and encoded in the import worker: import-reader.ts), drop duplicate events, write chunks to
+// IndexedDB, and commit. Chunks are staged and applied to memory only after the commit, so neither
+// storage nor memory ever holds half an import; cancelling or failing deletes what was written.
 import { normalizeHeader, planColumns, type ImportPlan } from '$lib/csv/columns';
-import { createCustomerMapper, createEventMapper } from '$lib/csv/mapper';
-import { createOrdersTransform, detectOrdersExport } from '$lib/csv/orders';
+import { detectOrdersExport } from '$lib/csv/orders';
 import type { RejectedRow } from '$lib/csv/report';
 import { SNIFF_BYTES, sniff } from '$lib/csv/sniff';
-import { parseCsv } from '$lib/csv/stream';
 import { fail, issue, ok, type Issue, type Result } from '$lib/engine/result';
-import { EMAIL_KEY, type CustomerBatch, type EventBatch } from '$lib/engine/schema';
-import type { ImportCounts, ImportKind, ImportRecord } from '$lib/storage/db';
+import { EMAIL_KEY } from '$lib/engine/schema';
+import type {
+  CustomerChunk,
+  EventChunk,
+  ImportCounts,
+  ImportKind,
+  ImportRecord
+} from '$lib/storage/db';
 import {
-  encodeCustomerChunk,
-  encodeEventChunk,
+  encodeColumn,
   isQuotaError,
-  type DataRepo
+  selectEventRows,
+  type CustomerColumns,
+  type DataRepo,
+  type EventColumns
 } from '$lib/storage/data-repo';
 import type {
   FileInspection,
@@ -27,11 +32,10 @@ import type {
 } from './api';
 import type { Workspace } from './workspace';
 import { FingerprintSet } from './fingerprint-set';
+import { MAX_REPORTED_ROWS, withE164, type StagedPiece } from './import-stage';
+import { createImportReader, type ImportReader } from './import-reader';
 
-/** Rows per parse chunk and per stored chunk: large enough for fast IndexedDB writes. */
-const CHUNK_ROWS = 20_000;
-/** Rejected rows kept with an import; counts.rejected has the true total. */
-export const MAX_REPORTED_ROWS = 50_000;
+export { MAX_REPORTED_ROWS };
 const PROGRESS_INTERVAL_MS = 100;
 
 const ZERO_COUNTS: ImportCounts = {
@@ -62,7 +66,8 @@ export class Importer {
   constructor(
     private readonly repo: DataRepo,
     private readonly workspace: Workspace,
-    private readonly storage: StorageProbe
+    private readonly storage: StorageProbe,
+    private readonly reader: ImportReader = createImportReader()
   ) {}
 
   get running(): boolean {
@@ -153,9 +158,7 @@ export class Importer {
     signal: AbortSignal,
     onProgress: ProgressCallback
   ): Promise<Result<ImportRecord>> {
-    const staged = new Staging(this.workspace, setup.kind);
-    const mapRows = this.#rowMapper(setup, staged);
-    if (!mapRows.ok) return mapRows;
+    const staged = new Staging(this.workspace);
     const started = performance.now();
     let bytesDone = 0;
     let lastReport = 0;
@@ -178,51 +181,41 @@ export class Importer {
     let seq = 0;
     let writing: Promise<void> = Promise.resolve();
     const write = (task: () => Promise<void>) => {
-      // One write in flight while the next chunk is parsed: parsing and storing overlap.
+      // One write in flight while the next chunk is staged: reading, staging and storing overlap.
       const previous = writing;
       writing = previous.then(task);
       return previous;
     };
+    const writeCustomers = (customers: CustomerColumns) => {
+      const chunk: CustomerChunk = { importId: record.id, seq: seq++, ...customers };
+      return write(() => this.repo.writeCustomerChunk(chunk));
+    };
+    const writeEvents = (events: EventColumns) => {
+      const chunk: EventChunk = { importId: record.id, seq: seq++, ...events };
+      return write(() => this.repo.writeEventChunk(chunk));
+    };
 
     try {
       await this.repo.beginImport(record);
-      const parsed = await parseCsv(file, {
-        delimiter: setup.delimiter,
-        encoding: setup.encoding,
-        chunkRows: CHUNK_ROWS,
-        signal,
-        onProgress: (consumed) => {
-          bytesDone = consumed;
-        },
-        onRows: async (rows, firstRowNumber) => {
-          const { customers, events } = mapRows.value(rows, firstRowNumber);
-          if (customers && customers.ids.length > 0) {
-            const chunk = encodeCustomerChunk(record.id, seq++, customers);
-            await write(() => this.repo.writeCustomerChunk(chunk));
+      const parsed = await this.reader.read(
+        file,
+        setup,
+        async (piece) => {
+          staged.countRows(piece);
+          bytesDone = piece.bytesDone;
+          if (piece.customers) {
+            const customers = piece.e164 ? withE164(piece.customers, piece.e164) : piece.customers;
+            await writeCustomers(staged.stageCustomers(customers));
           }
-          if (events && events.batch.customerIds.length > 0) {
-            const chunk = encodeEventChunk(record.id, seq++, events.batch, events.fingerprints);
-            await write(() => this.repo.writeEventChunk(chunk));
+          if (piece.events) {
+            const { customers, events } = staged.stageEvents(piece.events);
+            if (customers) await writeCustomers(customers);
+            if (events) await writeEvents(events);
           }
           report('reading');
-        }
-      });
-      if (parsed.ok) {
-        const tail = mapRows.value([], Number.MAX_SAFE_INTEGER, true);
-        if (tail.customers && tail.customers.ids.length > 0) {
-          const chunk = encodeCustomerChunk(record.id, seq++, tail.customers);
-          await write(() => this.repo.writeCustomerChunk(chunk));
-        }
-        if (tail.events && tail.events.batch.customerIds.length > 0) {
-          const chunk = encodeEventChunk(
-            record.id,
-            seq++,
-            tail.events.batch,
-            tail.events.fingerprints
-          );
-          await write(() => this.repo.writeEventChunk(chunk));
-        }
-      }
+        },
+        signal
+      );
       const readDone = performance.now();
       report('saving', true);
       await writing;
@@ -260,12 +253,7 @@ export class Importer {
         rejectedRows: staged.rejected
       });
       const committedAt = performance.now();
-      const applied = this.workspace.apply(
-        committed,
-        staged.customers,
-        staged.events.map((e) => e.batch),
-        staged.seen
-      );
+      const applied = this.workspace.apply(committed, staged.customers, staged.events, staged.seen);
       const counts: ImportCounts = {
         rows: staged.rows,
         rejected: staged.rejectedRowCount,
@@ -301,49 +289,6 @@ export class Importer {
       await this.repo.abandonImport(record, 'failed', message).catch(() => undefined);
       return fail(issue(quota ? 'quota-exceeded' : 'import-failed', message));
     }
-  }
-
-  /** Maps a chunk of rows to staged batches for the setup's kind (`flush` ends an orders file). */
-  #rowMapper(
-    setup: ImportSetup,
-    staged: Staging
-  ): Result<
-    (
-      rows: string[][],
-      firstRowNumber: number,
-      flush?: boolean
-    ) => {
-      customers?: CustomerBatch;
-      events?: { batch: EventBatch; fingerprints: Float64Array };
-    }
-  > {
-    const defaultCountry = setup.defaultCountry as CountryCode;
-    if (setup.kind === 'orders') {
-      const transform = createOrdersTransform(setup.orders, { keyBy: setup.keyBy });
-      return ok((rows, first, flush) => {
-        const mapped = flush ? transform.flush() : transform.push(rows, first);
-        staged.countRows(rows.length - mapped.blankRows, mapped.rejected, mapped.rejectedRows);
-        return staged.stageEvents(mapped.batch, mapped.fingerprints);
-      });
-    }
-    if (setup.kind === 'customers') {
-      const mapper = createCustomerMapper(setup.plan, { defaultCountry });
-      if (!mapper.ok) return mapper;
-      return ok((rows, first) => {
-        if (rows.length === 0) return {};
-        const mapped = mapper.value.mapCustomerRows(rows, first);
-        staged.countRows(rows.length - mapped.blankRows, mapped.rejected, mapped.rejectedRows);
-        return { customers: staged.stageCustomers(mapped.batch) };
-      });
-    }
-    const mapper = createEventMapper(setup.plan, { defaultCountry });
-    if (!mapper.ok) return mapper;
-    return ok((rows, first) => {
-      if (rows.length === 0) return {};
-      const mapped = mapper.value.mapEventRows(rows, first);
-      staged.countRows(rows.length - mapped.blankRows, mapped.rejected, mapped.rejectedRows);
-      return staged.stageEvents(mapped.batch, mapped.fingerprints);
-    });
   }
 
   /** Keeps stored types for known keys, so re-importing a file does not re-type a column by accident. */
@@ -403,93 +348,94 @@ class Staging {
   rejectedRowCount = 0;
   duplicates = 0;
   readonly rejected: RejectedRow[] = [];
-  readonly customers: CustomerBatch[] = [];
-  readonly events: { batch: EventBatch; fingerprints: Float64Array }[] = [];
+  readonly customers: CustomerColumns[] = [];
+  readonly events: EventColumns[] = [];
   /** Fingerprints of the events this import adds. */
   readonly seen = new FingerprintSet();
   /** Emails of customers this import creates (events of unknown customers keyed by email). */
   readonly #newEmails = new Set<string>();
 
-  constructor(
-    private readonly workspace: Workspace,
-    readonly kind: ImportKind
-  ) {}
+  constructor(private readonly workspace: Workspace) {}
 
-  countRows(rows: number, rejected: readonly RejectedRow[], rejectedRows: number): void {
-    this.rows += rows;
-    this.rejectedRowCount += rejectedRows;
-    for (const r of rejected) {
+  countRows(piece: StagedPiece): void {
+    this.rows += piece.rows;
+    this.rejectedRowCount += piece.rejectedRows;
+    for (const r of piece.rejected) {
       if (this.rejected.length >= MAX_REPORTED_ROWS) break;
       this.rejected.push(r);
     }
   }
 
-  stageCustomers(batch: CustomerBatch): CustomerBatch {
-    if (batch.ids.length > 0) this.customers.push(batch);
-    return batch;
+  stageCustomers(customers: CustomerColumns): CustomerColumns {
+    if (customers.ids.length > 0) this.customers.push(customers);
+    return customers;
   }
 
   /**
    * Drops duplicates, resolves email keys to customer ids (a key with `@` that is not a known id is an
-   * email), and stages what is left.
+   * email), and stages what is left. Works on the encoded chunk: emails are resolved once per distinct
+   * key, and rows are copied only when some are dropped.
    */
-  stageEvents(
-    batch: EventBatch,
-    fingerprints: readonly number[]
-  ): { customers?: CustomerBatch; events?: { batch: EventBatch; fingerprints: Float64Array } } {
+  stageEvents(events: EventColumns): { customers?: CustomerColumns; events?: EventColumns } {
+    const fingerprints = events.fingerprints;
+    const n = fingerprints.length;
     const stored = this.workspace.fingerprints;
-    this.seen.reserve(fingerprints.length);
-    const keep: number[] = [];
-    const before = this.duplicates;
-    for (let i = 0; i < fingerprints.length; i++) {
+    this.seen.reserve(n);
+    let keep: Int32Array | null = null;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
       const f = fingerprints[i];
-      if (stored.has(f) || this.seen.has(f)) {
+      if (stored.has(f) || !this.seen.add(f)) {
+        if (keep === null) {
+          keep = new Int32Array(n);
+          for (let j = 0; j < i; j++) keep[j] = j;
+        }
         this.duplicates++;
         continue;
       }
-      this.seen.add(f);
-      keep.push(i);
+      if (keep !== null) keep[kept] = i;
+      kept++;
     }
+    const rows = keep === null ? null : keep.slice(0, kept);
+    if (kept === 0) return {};
     const store = this.workspace.store;
+    const dict = events.customerIds.dict;
     const isEmail = (key: string) => key.includes('@') && store.indexOf(key) === -1;
-    const byEmail = batch.customerIds.some(isEmail);
-    if (!byEmail && this.duplicates === before) {
-      // Nothing dropped and nothing to resolve: stage the batch as it is.
-      const staged = { batch, fingerprints: Float64Array.from(fingerprints) };
-      if (fingerprints.length > 0) this.events.push(staged);
-      return { events: fingerprints.length > 0 ? staged : undefined };
-    }
+    let resolved: string[] | undefined;
     const newCustomers: string[] = [];
-    const customerIds = keep.map((i) => {
-      const key = batch.customerIds[i];
-      if (!isEmail(key)) return key;
-      const known = this.workspace.customerIdByEmail(key);
-      if (known !== undefined) return known;
-      if (!this.#newEmails.has(key)) {
-        this.#newEmails.add(key);
-        newCustomers.push(key);
+    if (dict.some(isEmail)) {
+      resolved = dict.map((key) =>
+        isEmail(key) ? (this.workspace.customerIdByEmail(key) ?? key) : key
+      );
+      // New customers in the order their first kept event names them.
+      const codes = events.customerIds.codes;
+      const first = new Uint8Array(dict.length);
+      for (let k = 0; k < kept; k++) {
+        const code = codes[rows === null ? k : rows[k]];
+        if (first[code] === 1) continue;
+        first[code] = 1;
+        const key = dict[code];
+        if (resolved[code] === key && isEmail(key) && !this.#newEmails.has(key)) {
+          this.#newEmails.add(key);
+          newCustomers.push(key);
+        }
       }
-      return key;
-    });
-    const events: EventBatch = {
-      customerIds,
-      names: keep.map((i) => batch.names[i]),
-      timestamps: Float64Array.from(keep, (i) => batch.timestamps[i]),
-      properties: batch.properties.map((p) => ({
-        def: p.def,
-        values: keep.map((i) => p.values[i])
-      }))
-    };
-    const staged = { batch: events, fingerprints: Float64Array.from(keep, (i) => fingerprints[i]) };
-    if (keep.length > 0) this.events.push(staged);
-    let customers: CustomerBatch | undefined;
+    }
+    const staged = selectEventRows(events, rows, resolved);
+    this.events.push(staged);
+    let customers: CustomerColumns | undefined;
     if (newCustomers.length > 0) {
       customers = {
         ids: newCustomers,
-        columns: [{ def: { key: EMAIL_KEY, label: 'Email', type: 'string' }, values: newCustomers }]
+        columns: [
+          encodeColumn({
+            def: { key: EMAIL_KEY, label: 'Email', type: 'string' },
+            values: newCustomers
+          })
+        ]
       };
       this.customers.push(customers);
     }
-    return { customers, events: keep.length > 0 ? staged : undefined };
+    return { customers, events: staged };
   }
 }

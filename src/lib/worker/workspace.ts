@@ -3,10 +3,9 @@
 // after their commit, so memory never holds a half-import either.
 import { ColumnarStore } from '$lib/engine/store';
 import type { ChangeScope } from '$lib/engine/live';
-import type { CustomerBatch, EventBatch } from '$lib/engine/schema';
 import { EMAIL_KEY } from '$lib/engine/schema';
 import type { AttributeRecord, EventTypeRecord, ImportRecord } from '$lib/storage/db';
-import type { DataRepo } from '$lib/storage/data-repo';
+import type { CustomerColumns, DataRepo, EventColumns } from '$lib/storage/data-repo';
 import { FingerprintSet } from './fingerprint-set';
 
 export interface ApplyCounts {
@@ -84,9 +83,9 @@ export class Workspace {
     let applyMs = 0;
     let chunks = 0;
     for (const record of imports) {
-      await this.repo.forEachCustomerChunk(record, (batch) => {
+      await this.repo.forEachCustomerChunk(record, (chunk) => {
         const t = performance.now();
-        this.store.upsertCustomers(batch);
+        this.store.ingestEncoded(chunk);
         applyMs += performance.now() - t;
         chunks++;
       });
@@ -94,9 +93,10 @@ export class Workspace {
     if (imports.length > 0) this.#changed();
     onCustomersLoaded?.();
     for (const record of imports) {
-      await this.repo.forEachEventChunk(record, (batch, fingerprints) => {
+      await this.repo.forEachEventChunk(record, (chunk) => {
         const t = performance.now();
-        this.store.addEvents(batch);
+        this.store.ingestEncoded(chunk);
+        const fingerprints = chunk.fingerprints;
         this.fingerprints.reserve(fingerprints.length);
         for (let i = 0; i < fingerprints.length; i++) this.fingerprints.add(fingerprints[i]);
         applyMs += performance.now() - t;
@@ -113,36 +113,40 @@ export class Workspace {
     return imports.length;
   }
 
-  /** Applies a committed import's staged batches to memory. */
+  /** Applies a committed import's staged chunks to memory (it may keep `fingerprints` as its own). */
   apply(
     record: ImportRecord,
-    customers: readonly CustomerBatch[],
-    events: readonly EventBatch[],
+    customers: readonly CustomerColumns[],
+    events: readonly EventColumns[],
     fingerprints: FingerprintSet
   ): ApplyCounts {
     const counts: ApplyCounts = { inserted: 0, updated: 0, events: 0, createdCustomers: 0 };
     const touched: number[] = [];
     const attributes = new Set<string>();
     const eventNames = new Set<string>();
-    for (const batch of customers) {
-      const r = this.store.upsertCustomers(batch);
+    for (const chunk of customers) {
+      const r = this.store.ingestEncoded(chunk);
       counts.inserted += r.inserted;
       counts.updated += r.updated;
       for (const c of r.touched) touched.push(c);
-      for (const column of batch.columns) attributes.add(column.def.key);
+      for (const column of chunk.columns) attributes.add(column.def.key);
     }
-    for (const batch of events) {
-      const r = this.store.addEvents(batch);
+    for (const chunk of events) {
+      const r = this.store.ingestEncoded(chunk);
       counts.events += r.added;
       counts.createdCustomers += r.createdCustomers;
       for (const c of r.touched) touched.push(c);
-      let previous = '';
-      for (const name of batch.names) {
-        if (name !== previous) eventNames.add(name);
-        previous = name;
-      }
+      // Names that some kept row uses (the dictionary may hold names of dropped duplicates).
+      const { dict, codes } = chunk.names;
+      const used = new Uint8Array(dict.length);
+      for (let i = 0; i < codes.length; i++) used[codes[i]] = 1;
+      for (let d = 0; d < dict.length; d++) if (used[d] === 1) eventNames.add(dict[d]);
     }
-    this.fingerprints.addAll(fingerprints);
+    // Merge the smaller set into the larger (the first import of a store adopts its set whole).
+    if (fingerprints.size > this.fingerprints.size) {
+      fingerprints.addAll(this.fingerprints);
+      this.fingerprints = fingerprints;
+    } else this.fingerprints.addAll(fingerprints);
     this.#loaded.add(record.id);
     this.#changed();
     this.onApplied?.({

@@ -1,0 +1,41 @@
+// The import worker's entry: wiring only. It reads one file at a time for the engine worker
+// (import-stage.ts), posting each chunk's typed columns transferred, at most `window` chunks ahead of
+// the engine's acknowledgements.
+import { fail, issue } from '$lib/engine/result';
+import {
+  readImport,
+  transferables,
+  type FromImportWorker,
+  type StagedPiece,
+  type ToImportWorker
+} from './import-stage';
+
+let credits = 0;
+let wake: (() => void) | null = null;
+
+const post = (message: FromImportWorker, transfer: ArrayBuffer[] = []) =>
+  (self as unknown as Worker).postMessage(message, transfer);
+
+async function send(piece: StagedPiece): Promise<void> {
+  while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
+  credits--;
+  post({ type: 'piece', piece }, transferables(piece));
+}
+
+self.onmessage = async (event: MessageEvent<ToImportWorker>) => {
+  const message = event.data;
+  if (message.type === 'ack') {
+    credits++;
+    const resume = wake;
+    wake = null;
+    resume?.();
+    return;
+  }
+  credits = message.window;
+  try {
+    post({ type: 'done', result: await readImport(message.file, message.setup, send) });
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    post({ type: 'done', result: fail(issue('import-failed', `The import failed: ${text}`)) });
+  }
+};
