@@ -76,7 +76,7 @@ export interface CallOptions {
   readonly token?: string;
   /** Sent as application/json. */
   readonly json?: unknown;
-  readonly body?: BodyInit;
+  readonly body?: BodyInit | Uint8Array;
   readonly headers?: Record<string, string>;
 }
 
@@ -92,7 +92,7 @@ type Handler = (event: ApiEvent) => Promise<Response> | Response;
 export async function call(handler: Handler, options: CallOptions = {}): Promise<CallResult> {
   const headers = new Headers(options.headers);
   if (options.token !== undefined) headers.set('authorization', `Bearer ${options.token}`);
-  let body = options.body;
+  let body = options.body as BodyInit | undefined;
   if (options.json !== undefined) {
     body = JSON.stringify(options.json);
     if (!headers.has('content-type')) headers.set('content-type', 'application/json');
