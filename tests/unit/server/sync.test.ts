@@ -73,15 +73,22 @@ describe(`sync push and pull (${BACKEND})`, { timeout: TEST_TIMEOUT }, () => {
     expect(first).toMatchObject({ mutationId: m.mutationId, status: 'applied', version: 1 });
     const [again] = await push(token, deviceA, m);
     expect(again).toMatchObject({ status: 'duplicate', version: 1, seq: first.seq });
+    // The same id twice in one batch is applied once too.
+    const twice = put({ ...vip, name: 'VIP 2' }, 1);
+    const pair = await push(token, deviceA, twice, twice);
+    expect(pair.map((r) => [r.status, r.version])).toEqual([
+      ['applied', 2],
+      ['duplicate', 2]
+    ]);
     const changes = await pullAll(token);
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({
-      seq: first.seq,
+      seq: pair[0].seq,
       recordId: vip.id,
-      version: 1,
+      version: 2,
       deleted: false,
       deviceId: deviceA.deviceId,
-      segment: vip
+      segment: { ...vip, name: 'VIP 2' }
     });
   });
 
