@@ -49,6 +49,8 @@ class Device {
   lastBatch: Mutation[] = [];
   pushed = 0;
   duplicates = 0;
+  /** Requests that failed (timeout, refused) and were tried again. */
+  errors = 0;
   failures: string[] = [];
 
   constructor(
@@ -134,6 +136,32 @@ async function pullAll(
   }
 }
 
+/** Sends a batch until the server answers, as the app's outbox does (same mutation ids each time). */
+async function pushUntilAnswered(
+  device: Device,
+  base: string,
+  batch: Mutation[],
+  giveUpAt: number,
+  samples: Sample[]
+): Promise<{ results: PushResponse['results']; attempts: number }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { results } = await timed(samples, 'push', () =>
+        request<PushResponse>(base, '/api/sync/push', device.token, {
+          deviceId: device.id,
+          deviceName: `Load device ${device.index}`,
+          mutations: batch
+        })
+      );
+      return { results, attempts: attempt };
+    } catch (e) {
+      device.errors += 1;
+      if (Date.now() > giveUpAt) throw e;
+      await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** attempt)));
+    }
+  }
+}
+
 async function runDevice(device: Device, base: string, deadline: number, samples: Sample[]) {
   const expected = device.expected.records;
   while (Date.now() < deadline) {
@@ -141,12 +169,12 @@ async function runDevice(device: Device, base: string, deadline: number, samples
     const retry = device.lastBatch.length > 0 && device.pushed % 5 === 4;
     const batch = retry ? device.lastBatch : device.nextBatch(Date.now());
     device.pushed += 1;
-    const { results } = await timed(samples, 'push', () =>
-      request<PushResponse>(base, '/api/sync/push', device.token, {
-        deviceId: device.id,
-        deviceName: `Load device ${device.index}`,
-        mutations: batch
-      })
+    const { results, attempts } = await pushUntilAnswered(
+      device,
+      base,
+      batch,
+      deadline + 120_000,
+      samples
     );
     batch.forEach((m, i) => {
       const r = results[i];
@@ -155,7 +183,9 @@ async function runDevice(device: Device, base: string, deadline: number, samples
         else device.failures.push(`retried mutation ${m.mutationId} came back ${r.status}`);
         return;
       }
-      if (r.status !== 'applied' || m.op !== 'put') {
+      // After a failed attempt the server may already have applied the batch: then "duplicate".
+      const ok = r.status === 'applied' || (attempts > 1 && r.status === 'duplicate');
+      if (!ok || m.op !== 'put') {
         device.failures.push(`mutation ${m.mutationId}: ${r.status} ${r.error ?? ''}`);
         return;
       }
@@ -168,7 +198,11 @@ async function runDevice(device: Device, base: string, deadline: number, samples
       if (own) own.version = r.version ?? own.version;
     });
     if (!retry) device.lastBatch = batch;
-    device.cursor = (await pullAll(base, device.token, device.cursor, samples)).cursor;
+    try {
+      device.cursor = (await pullAll(base, device.token, device.cursor, samples)).cursor;
+    } catch {
+      device.errors += 1;
+    }
   }
 }
 
@@ -231,6 +265,7 @@ interface Outcome {
   readonly pullP99: number;
   readonly mutations: number;
   readonly duplicates: number;
+  readonly errors: number;
   readonly problems: string[];
 }
 
@@ -308,6 +343,7 @@ async function runAgainst(backend: string, env: Record<string, string>): Promise
       pullP99: percentile(of('pull'), 99),
       mutations,
       duplicates: devices.reduce((n, d) => n + d.duplicates, 0),
+      errors: devices.reduce((n, d) => n + d.errors, 0),
       problems
     };
   } finally {
@@ -363,7 +399,7 @@ async function main(): Promise<number> {
     `\n${DEVICES} devices, ${WORKSPACES} workspaces, ${SECONDS} s, batches of ${BATCH} mutations, loopback\n`
   );
   console.log(
-    'backend     requests  req/s   p50 ms  p99 ms  push p50/p99 ms  pull p50/p99 ms  mutations  retried  exactly once'
+    'backend     requests  req/s   p50 ms  p99 ms  push p50/p99 ms  pull p50/p99 ms  mutations  retried  failed requests  exactly once'
   );
   for (const o of outcomes)
     console.log(
@@ -377,6 +413,7 @@ async function main(): Promise<number> {
         `${fmt(o.pullP50)}/${fmt(o.pullP99)}`.padStart(16),
         String(o.mutations).padStart(10),
         String(o.duplicates).padStart(8),
+        String(o.errors).padStart(16),
         o.problems.length === 0 ? '  yes' : `  NO (${o.problems.length} problems)`
       ].join(' ')
     );
