@@ -209,8 +209,14 @@ export type SegmentPayloadRecord =
 export interface SyncRecord {
   readonly id: string;
   readonly recordType: 'segment' | 'export';
-  /** The server version last seen (pulled or acknowledged); 0: not on the server yet. */
+  /** The server version whose content this device has (pulled, or its own change applied); 0: none. */
   serverVersion: number;
+  /**
+   * The version the server gave this device's last change when it could not confirm that this content
+   * is the record's (a conflict, a duplicate): the next change builds on it, while pulls still bring the
+   * record's true state (their versions are above `serverVersion`).
+   */
+  pushedVersion?: number;
   /** When the server last confirmed this record. */
   syncedAt?: number;
   /** A delete from another device that arrived while a local change was still waiting (see sync-repo). */

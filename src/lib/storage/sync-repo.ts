@@ -167,7 +167,7 @@ export class SyncRepo {
         const known = await db.syncRecords.get(entry.recordId);
         batch.push({
           entry: entry as OutboxEntry & { seq: number },
-          baseVersion: known?.serverVersion ?? 0
+          baseVersion: Math.max(known?.serverVersion ?? 0, known?.pushedVersion ?? 0)
         });
         if (batch.length >= max) break;
       }
@@ -216,11 +216,15 @@ export class SyncRepo {
           .equals(entry.recordId)
           .filter((e) => e.status === 'pending')
           .count();
+        // Only `applied` says the record is now this content; after a conflict (or a duplicate, whose
+        // first outcome is unknown) the pulls that follow bring the record's state.
+        const confirmed = result.status === 'applied' && result.version !== undefined;
         const next: SyncRecord = {
           id: entry.recordId,
           recordType: 'segment',
-          serverVersion: result.version ?? known?.serverVersion ?? 0,
+          serverVersion: confirmed ? (result.version as number) : (known?.serverVersion ?? 0),
           syncedAt: now,
+          ...(!confirmed && result.version !== undefined ? { pushedVersion: result.version } : {}),
           ...(known?.remoteDeleted && stillWaiting > 0 ? { remoteDeleted: true } : {})
         };
         await db.syncRecords.put(next);
