@@ -9,9 +9,8 @@ import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '$lib/sync/bac
 import { SyncClient, type SyncRun } from '$lib/sync/client';
 import { deviceNameFrom, tokenFromInput } from '$lib/sync/connect-link';
 import type { Fetch } from '$lib/sync/http';
+import { exclusively } from '$lib/sync/lock';
 import type { ExportFile, SyncApi, SyncReport, SyncSettings } from './api';
-
-export const SYNC_LOCK = 'segments-sync';
 
 export interface SyncServiceOptions {
   readonly origin: string;
@@ -33,12 +32,6 @@ export interface SyncService extends SyncApi {
   remoteExportFile(id: string): Promise<Result<ExportFile> | null>;
   /** Stops timers and observers (tests). */
   stop(): void;
-}
-
-/** Runs `run` holding the sync Web Lock where there is one (several tabs, the service worker). */
-export function exclusively<T>(run: () => Promise<T>): Promise<T> {
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  return locks ? locks.request(SYNC_LOCK, run) : run();
 }
 
 export function createSyncService(db: SegmentsDb, options: SyncServiceOptions): SyncService {
