@@ -86,6 +86,14 @@ class Counts {
 
 type Failure = Extract<HttpOutcome<unknown>, { kind: 'retry' | 'unauthorized' }>;
 
+/** An upload's outcome; a refusal says at which step (refused at the start: the file is not wanted). */
+type UploadOutcome =
+  | Exclude<HttpOutcome<true>, { kind: 'refused' }>
+  | (Extract<HttpOutcome<true>, { kind: 'refused' }> & { readonly step?: 'start' | 'chunks' });
+
+/** How many times an upload whose bytes the server found wrong is started again before giving up. */
+const MAX_UPLOAD_TRIES = 5;
+
 export class SyncClient {
   constructor(private readonly options: SyncClientOptions) {}
 
@@ -132,8 +140,8 @@ export class SyncClient {
         return fail('disconnected', 'This device is not connected to a workspace yet.');
       }
       const created = await this.createWorkspace();
-      if (created.kind === 'retry' || created.kind === 'unauthorized') return failed(created);
-      if (created.kind === 'refused') {
+      if (created.kind === 'retry') return failed(created);
+      if (created.kind !== 'ok') {
         return fail(
           'disconnected',
           `The server does not create workspaces on its own (${created.message}). Paste an access token in Sync settings.`
@@ -194,6 +202,15 @@ export class SyncClient {
       if (outcome.kind === 'ok') {
         await repo.uploaded(entry.seq, entry.recordId, now());
         counts.uploaded++;
+      } else if (outcome.kind === 'refused' && outcome.step !== 'start') {
+        // A chunk or the whole file did not match its hash, or chunks went missing: upload it again
+        // on the next run (the server keeps the good chunks), a few times before giving up.
+        if (entry.attempts + 1 < MAX_UPLOAD_TRIES)
+          await repo.noteFailure([entry.seq], refusal(outcome));
+        else {
+          await repo.reject(entry.seq, refusal(outcome));
+          counts.rejected++;
+        }
       } else if (outcome.kind === 'refused') {
         await repo.reject(entry.seq, refusal(outcome));
         counts.rejected++;
@@ -261,7 +278,7 @@ export class SyncClient {
     entry: OutboxEntry & { seq: number },
     token: string,
     deviceId: string
-  ): Promise<HttpOutcome<true>> {
+  ): Promise<UploadOutcome> {
     const found = await this.options.repo.exportWithFile(entry.recordId);
     if (!found) {
       return {
@@ -287,6 +304,7 @@ export class SyncClient {
       return {
         kind: 'refused',
         status: 0,
+        step: 'start',
         message: `This export cannot be synced: ${v.summarize(meta.issues)}`
       };
     }
@@ -296,7 +314,10 @@ export class SyncClient {
       { method: 'POST', token, json: { deviceId, export: meta.output } },
       jsonReader(StartUploadResponse)
     );
-    if (started.kind !== 'ok') return started;
+    if (started.kind !== 'ok')
+      return started.kind === 'refused' ? { ...started, step: 'start' } : started;
+    const later = (outcome: Exclude<HttpOutcome<string>, { kind: 'ok' }>): UploadOutcome =>
+      outcome.kind === 'refused' ? { ...outcome, step: 'chunks' } : outcome;
     if (!started.value.complete) {
       const size = started.value.chunkBytes;
       const have = new Set(started.value.received);
@@ -317,7 +338,7 @@ export class SyncClient {
           },
           textReader
         );
-        if (put.kind !== 'ok') return put;
+        if (put.kind !== 'ok') return later(put);
       }
       const completed = await request(
         this.options.fetch,
@@ -325,7 +346,7 @@ export class SyncClient {
         { method: 'POST', token },
         textReader
       );
-      if (completed.kind !== 'ok') return completed;
+      if (completed.kind !== 'ok') return later(completed);
     }
     return { kind: 'ok', value: true };
   }

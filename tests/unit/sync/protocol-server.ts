@@ -2,12 +2,13 @@
 // rules (src/lib/sync/protocol.ts, issue 5): it validates every payload with the real schemas and
 // re-parses rules with the engine, applies each push in order (idempotent on mutation ids, later arrival
 // wins, the other version becomes a conflict copy, deletes win), numbers changes per workspace, and
-// stores chunked export uploads checked with SHA-256. It can be taken down to act as an outage.
+// stores chunked export uploads checked with SHA-256. Faults are the network's (see api-fetch.ts).
 import { createHash, randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import { parse } from '$lib/engine/parser';
 import {
   ExportMeta,
+  LIMITS,
   PushRequest,
   StartUploadRequest,
   type Change,
@@ -19,6 +20,8 @@ interface RecordState {
   version: number;
   deleted: boolean;
   segment?: SegmentPayload;
+  deviceName?: string;
+  at: number;
 }
 
 interface Upload {
@@ -27,7 +30,7 @@ interface Upload {
   complete: boolean;
 }
 
-const CHUNK = 1024;
+const CHUNK = LIMITS.exportChunkBytes;
 
 const json = (status: number, body: unknown): Response =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -37,32 +40,18 @@ const error = (status: number, code: string, message: string, path?: string): Re
 export class ProtocolServer {
   readonly token = `tok-${randomUUID()}`;
   readonly workspaceId = randomUUID();
-  /** While down, every request fails as a network error would. */
-  down = false;
-  /** Names the server refuses (to test rejected mutations). */
-  refuseNames = new Set<string>();
-  /** Requests seen, by path (for assertions about batching and resuming). */
-  readonly requests: { method: string; path: string; body?: unknown }[] = [];
-  /** How many times each mutation id was applied (must stay at 1). */
-  readonly applied = new Map<string, number>();
   readonly records = new Map<string, RecordState>();
   readonly changes: Change[] = [];
   readonly uploads = new Map<string, Upload>();
-  /** Drop the connection after this many more chunk uploads (to test resuming). */
-  failChunksAfter = Infinity;
-  /** Apply this many more pushes but lose their answers (the connection drops on the way back). */
-  loseResponses = 0;
   #seq = 0;
   #results = new Map<string, MutationResult>();
 
   readonly fetch = async (url: string, init: RequestInit = {}): Promise<Response> => {
-    if (this.down) throw new TypeError('Failed to fetch');
     const { pathname, searchParams } = new URL(url);
     const method = init.method ?? 'GET';
     const headers = new Headers(init.headers);
     let body: unknown;
     if (typeof init.body === 'string') body = JSON.parse(init.body);
-    this.requests.push({ method, path: pathname, body });
     if (pathname === '/api/workspaces' && method === 'POST') {
       return json(200, { workspaceId: this.workspaceId, name: 'Test', token: this.token });
     }
@@ -71,14 +60,7 @@ export class ProtocolServer {
     }
     if (pathname === '/api/session')
       return json(200, { workspaceId: this.workspaceId, name: 'Test' });
-    if (pathname === '/api/sync/push' && method === 'POST') {
-      const response = this.#push(body);
-      if (this.loseResponses > 0) {
-        this.loseResponses--;
-        throw new TypeError('Failed to fetch');
-      }
-      return response;
-    }
+    if (pathname === '/api/sync/push' && method === 'POST') return this.#push(body);
     if (pathname === '/api/sync/pull') {
       const after = Number(searchParams.get('after') ?? 0);
       const limit = Number(searchParams.get('limit') ?? 500);
@@ -104,15 +86,6 @@ export class ProtocolServer {
     return error(404, 'not-found', 'No such endpoint.');
   };
 
-  /** A change made on another device (as that device's push would make it). */
-  push(request: Omit<PushRequest, 'deviceId'> & { deviceId?: string }): Promise<MutationResult[]> {
-    return this.fetch('http://server/api/sync/push', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${this.token}` },
-      body: JSON.stringify({ deviceId: randomUUID(), ...request })
-    }).then(async (r) => ((await r.json()) as { results: MutationResult[] }).results);
-  }
-
   #push(body: unknown): Response {
     const parsed = v.safeParse(PushRequest, body);
     if (!parsed.success) {
@@ -127,21 +100,11 @@ export class ProtocolServer {
     const results = parsed.output.mutations.map((m): MutationResult => {
       const done = this.#results.get(m.mutationId);
       if (done) return { ...done, status: 'duplicate' };
-      if (m.op === 'put') {
-        if (this.refuseNames.has(m.segment.name)) {
-          return { mutationId: m.mutationId, status: 'rejected', error: 'That name is refused.' };
-        }
-        if (m.segment.kind === 'dynamic' && !parse(m.segment.rule).ok) {
-          return {
-            mutationId: m.mutationId,
-            status: 'rejected',
-            error: 'The rule does not parse.'
-          };
-        }
+      if (m.op === 'put' && m.segment.kind === 'dynamic' && !parse(m.segment.rule).ok) {
+        return { mutationId: m.mutationId, status: 'rejected', error: 'The rule does not parse.' };
       }
       const result = this.#apply(m, deviceName);
       this.#results.set(m.mutationId, result);
-      this.applied.set(m.mutationId, (this.applied.get(m.mutationId) ?? 0) + 1);
       return result;
     });
     return json(200, { results });
@@ -152,7 +115,7 @@ export class ProtocolServer {
     const base = { mutationId: m.mutationId };
     if (m.op === 'delete') {
       const version = (current?.version ?? 0) + 1;
-      this.records.set(m.recordId, { version, deleted: true });
+      this.records.set(m.recordId, { version, deleted: true, deviceName, at: m.at });
       const seq = this.#change(m.recordId, version, true, undefined, m.at);
       return { ...base, status: 'applied', version, seq };
     }
@@ -164,10 +127,22 @@ export class ProtocolServer {
     }
     let conflictCopyId: string | undefined;
     if (stale && current?.segment) {
-      conflictCopyId = this.#copy(current.segment, m.recordId, deviceName, m.at);
+      // The replaced version is kept, named after the device that made it.
+      conflictCopyId = this.#copy(
+        current.segment,
+        m.recordId,
+        current.deviceName ?? 'another device',
+        current.at
+      );
     }
     const version = (current?.version ?? 0) + 1;
-    this.records.set(m.recordId, { version, deleted: false, segment: m.segment });
+    this.records.set(m.recordId, {
+      version,
+      deleted: false,
+      segment: m.segment,
+      deviceName,
+      at: m.at
+    });
     const seq = this.#change(m.recordId, version, false, m.segment, m.at);
     return conflictCopyId
       ? { ...base, status: 'conflict', version, seq, conflictCopyId }
@@ -176,13 +151,10 @@ export class ProtocolServer {
 
   #copy(segment: SegmentPayload, of: string, deviceName: string, at: number): string {
     const id = randomUUID();
-    const copy = {
-      ...segment,
-      id,
-      name: `${segment.name} (conflict from ${deviceName})`,
-      conflictOf: of
-    };
-    this.records.set(id, { version: 1, deleted: false, segment: copy });
+    const time = new Date(at).toISOString().slice(11, 16);
+    const name = `${segment.name} (conflict from ${deviceName}, ${time})`;
+    const copy = { ...segment, id, name, conflictOf: of };
+    this.records.set(id, { version: 1, deleted: false, segment: copy, deviceName, at });
     this.#change(id, 1, false, copy, at);
     return id;
   }
@@ -224,8 +196,6 @@ export class ProtocolServer {
   #chunk(id: string, index: number, body: unknown, hash: string | null): Response {
     const upload = this.uploads.get(id);
     if (!upload) return error(404, 'not-found', 'No such upload.');
-    if (this.failChunksAfter <= 0) throw new TypeError('Failed to fetch');
-    this.failChunksAfter--;
     const bytes = body instanceof Uint8Array ? body : new Uint8Array();
     if (createHash('sha256').update(bytes).digest('hex') !== hash) {
       return error(400, 'bad-hash', 'The chunk does not match its SHA-256.');
