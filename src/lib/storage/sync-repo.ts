@@ -402,14 +402,26 @@ export class SyncRepo {
       const copy = await db.segments.get(copyId);
       if (!copy || copy.deletedAt !== undefined || copy.conflictOf === undefined) return undefined;
       const original = await db.segments.get(copy.conflictOf);
-      if (original && original.deletedAt === undefined) {
+      const live = original && original.deletedAt === undefined ? original : undefined;
+      // The copy's own name, without the "(conflict from …)" the server added, unless another
+      // segment is called that now.
+      const active = await db.segments.filter((s) => s.deletedAt === undefined).toArray();
+      const plain = copy.name.replace(/\s*\(conflict from [^)]*\)\s*$/, '').trim();
+      const free =
+        plain !== '' &&
+        !active.some(
+          (s) =>
+            s.id !== copy.id && s.id !== live?.id && s.name.toLowerCase() === plain.toLowerCase()
+        );
+      if (live) {
         const restored: SegmentRecord = {
-          ...original,
+          ...live,
+          name: free ? plain : live.name,
           kind: copy.kind,
           rule: copy.rule,
           members: copy.members,
           updatedAt: now,
-          version: original.version + 1
+          version: live.version + 1
         };
         const gone: SegmentRecord = {
           ...copy,
@@ -423,11 +435,6 @@ export class SyncRepo {
         return restored;
       }
       const { conflictOf: _of, ...rest } = copy;
-      const active = await db.segments.filter((s) => s.deletedAt === undefined).toArray();
-      const plain = copy.name.replace(/\s*\(conflict from [^)]*\)\s*$/, '').trim();
-      const free =
-        plain !== '' &&
-        !active.some((s) => s.id !== copy.id && s.name.toLowerCase() === plain.toLowerCase());
       const kept: SegmentRecord = {
         ...rest,
         name: free ? plain : copy.name,
