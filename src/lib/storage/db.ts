@@ -4,6 +4,7 @@
 import Dexie, { type EntityTable } from 'dexie';
 import type { FieldDef, ValueType } from '$lib/engine/schema';
 import type { SegmentAst } from '$lib/engine/model';
+import { outboxEntry, segmentPayload } from './outbox';
 
 export type ImportKind = 'customers' | 'events' | 'orders';
 export type ImportStatus = 'running' | 'committed' | 'failed' | 'cancelled' | 'interrupted';
@@ -129,6 +130,8 @@ export interface SegmentRecord {
   readonly updatedAt: number;
   readonly version: number;
   readonly deletedAt?: number;
+  /** Set on a conflict copy (sync): the id of the segment whose other version won. */
+  readonly conflictOf?: string;
 }
 
 /** One customer entering or leaving a segment, stamped with the instant it happened. */
@@ -150,12 +153,74 @@ export interface ExportRecord {
   readonly rows: number;
   readonly columns: readonly string[];
   readonly bytes: number;
+  /** Made on another device of the workspace (sync): the file is fetched from the server when needed. */
+  readonly remote?: boolean;
 }
 
 /** The CSV text of an export, kept apart so that observing the exports list stays cheap. */
 export interface ExportFileRecord {
   readonly id: string;
   readonly csv: string;
+}
+
+/**
+ * One local change waiting for the server (sync), in the order made (`seq`). Written in the same
+ * transaction as the change itself; deleted once the server acknowledges it. `rejected` entries stay
+ * (shown to the user with the server's reason) until dismissed or retried.
+ */
+export interface OutboxEntry {
+  seq?: number;
+  readonly mutationId: string;
+  readonly recordType: 'segment' | 'export';
+  readonly recordId: string;
+  /** `upload`: send the export's file (resumable, in chunks). */
+  readonly op: 'put' | 'delete' | 'upload';
+  /** put: the segment as it was right after the change (see src/lib/sync/protocol.ts). */
+  readonly segment?: SegmentPayloadRecord;
+  readonly at: number;
+  status: 'pending' | 'rejected';
+  attempts: number;
+  /** The last failure: the server's reason (rejected) or why the last try did not get through. */
+  error?: string;
+}
+
+/** A segment as the sync protocol carries it (kept structurally here so storage need not import valibot). */
+export type SegmentPayloadRecord =
+  | {
+      readonly id: string;
+      readonly kind: 'dynamic';
+      readonly name: string;
+      readonly rule: string;
+      readonly createdAt: number;
+      readonly updatedAt: number;
+      readonly conflictOf?: string;
+    }
+  | {
+      readonly id: string;
+      readonly kind: 'static';
+      readonly name: string;
+      readonly members: string[];
+      readonly createdAt: number;
+      readonly updatedAt: number;
+      readonly conflictOf?: string;
+    };
+
+/** What this device knows of a synced record on the server. */
+export interface SyncRecord {
+  readonly id: string;
+  readonly recordType: 'segment' | 'export';
+  /** The server version whose content this device has (pulled, or its own change applied); 0: none. */
+  serverVersion: number;
+  /**
+   * The version the server gave this device's last change when it could not confirm that this content
+   * is the record's (a conflict, a duplicate): the next change builds on it, while pulls still bring the
+   * record's true state (their versions are above `serverVersion`).
+   */
+  pushedVersion?: number;
+  /** When the server last confirmed this record. */
+  syncedAt?: number;
+  /** A delete from another device that arrived while a local change was still waiting (see sync-repo). */
+  remoteDeleted?: boolean;
 }
 
 export type SegmentsDb = Dexie & {
@@ -169,6 +234,8 @@ export type SegmentsDb = Dexie & {
   membershipChanges: EntityTable<MembershipChangeRecord, 'id'>;
   exports: EntityTable<ExportRecord, 'id'>;
   exportFiles: EntityTable<ExportFileRecord, 'id'>;
+  outbox: EntityTable<OutboxEntry, 'seq'>;
+  syncRecords: EntityTable<SyncRecord, 'id'>;
 };
 
 export const DB_NAME = 'segments';
@@ -190,5 +257,21 @@ export function openDb(name = DB_NAME): SegmentsDb {
     exports: 'id, segmentId, at',
     exportFiles: 'id'
   });
+  // Sync: the outbox of local changes and what the server has of each record. Segments and exports made
+  // before sync existed are queued here, so they reach the server too.
+  db.version(3)
+    .stores({ outbox: '++seq, recordId, status', syncRecords: 'id' })
+    .upgrade(async (tx) => {
+      const now = Date.now();
+      const segments = (await tx.table('segments').toArray()) as SegmentRecord[];
+      const exports = (await tx.table('exports').toArray()) as ExportRecord[];
+      const entries: OutboxEntry[] = [
+        ...segments
+          .filter((s) => s.deletedAt === undefined)
+          .map((s) => outboxEntry('segment', s.id, 'put', now, segmentPayload(s))),
+        ...exports.map((e) => outboxEntry('export', e.id, 'upload', now))
+      ];
+      if (entries.length > 0) await tx.table('outbox').bulkAdd(entries);
+    });
   return db;
 }

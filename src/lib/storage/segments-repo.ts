@@ -1,6 +1,8 @@
 // Persistence of segments (tombstoned deletes, versioned updates), their membership history (enter/leave
 // records with instants) and exports (metadata plus the CSV text, stored apart).
+// Every write of a synced record queues its outbox entry in the same transaction (./outbox).
 import type { ExportRecord, MembershipChangeRecord, SegmentRecord, SegmentsDb } from './db';
+import { enqueueExport, enqueueSegment, outboxTables } from './outbox';
 
 /** Meta key of the instant up to which membership changes have been recorded on this device. */
 const CLOCK_KEY = 'segmentsClock';
@@ -21,8 +23,11 @@ export class SegmentsRepo {
   }
 
   async create(record: SegmentRecord): Promise<SegmentRecord> {
-    await this.db.segments.add(record);
-    return record;
+    return this.db.transaction('rw', [this.db.segments, ...outboxTables(this.db)], async () => {
+      await this.db.segments.add(record);
+      await enqueueSegment(this.db, record, 'put', record.updatedAt);
+      return record;
+    });
   }
 
   /** Applies a change and bumps `version` and `updatedAt`; undefined when the segment is unknown. */
@@ -31,7 +36,7 @@ export class SegmentsRepo {
     change: Partial<Pick<SegmentRecord, 'name' | 'rule' | 'members'>>,
     now: number
   ): Promise<SegmentRecord | undefined> {
-    return this.db.transaction('rw', this.db.segments, async () => {
+    return this.db.transaction('rw', [this.db.segments, ...outboxTables(this.db)], async () => {
       const current = await this.db.segments.get(id);
       if (!current) return undefined;
       const next: SegmentRecord = {
@@ -41,13 +46,14 @@ export class SegmentsRepo {
         version: current.version + 1
       };
       await this.db.segments.put(next);
+      await enqueueSegment(this.db, next, next.deletedAt === undefined ? 'put' : 'delete', now);
       return next;
     });
   }
 
   /** Marks deleted (a tombstone, so undo and sync can see it); returns the tombstoned record. */
   async remove(id: string, now: number): Promise<SegmentRecord | undefined> {
-    return this.db.transaction('rw', this.db.segments, async () => {
+    return this.db.transaction('rw', [this.db.segments, ...outboxTables(this.db)], async () => {
       const current = await this.db.segments.get(id);
       if (!current || current.deletedAt !== undefined) return undefined;
       const next: SegmentRecord = {
@@ -57,18 +63,20 @@ export class SegmentsRepo {
         version: current.version + 1
       };
       await this.db.segments.put(next);
+      await enqueueSegment(this.db, next, 'delete', now);
       return next;
     });
   }
 
   /** Undoes a delete. */
   async restore(id: string, now: number): Promise<SegmentRecord | undefined> {
-    return this.db.transaction('rw', this.db.segments, async () => {
+    return this.db.transaction('rw', [this.db.segments, ...outboxTables(this.db)], async () => {
       const current = await this.db.segments.get(id);
       if (!current || current.deletedAt === undefined) return undefined;
       const { deletedAt: _deleted, ...rest } = current;
       const next: SegmentRecord = { ...rest, updatedAt: now, version: current.version + 1 };
       await this.db.segments.put(next);
+      await enqueueSegment(this.db, next, 'put', now);
       return next;
     });
   }
@@ -132,10 +140,15 @@ export class SegmentsRepo {
   }
 
   async addExport(record: ExportRecord, csv: string): Promise<void> {
-    await this.db.transaction('rw', this.db.exports, this.db.exportFiles, async () => {
-      await this.db.exports.add(record);
-      await this.db.exportFiles.add({ id: record.id, csv });
-    });
+    await this.db.transaction(
+      'rw',
+      [this.db.exports, this.db.exportFiles, ...outboxTables(this.db)],
+      async () => {
+        await this.db.exports.add(record);
+        await this.db.exportFiles.add({ id: record.id, csv });
+        await enqueueExport(this.db, record);
+      }
+    );
   }
 
   /** Past exports, newest first. */

@@ -283,3 +283,36 @@ export interface WorkerApi {
   /** Erases every customer, event and import on this device. */
   deleteAllData(): Promise<void>;
 }
+
+/** Where sync stands, for a run started by hand (the status itself is observed from storage). */
+export interface SyncReport {
+  readonly ok: boolean;
+  readonly message: string;
+  readonly pushed: number;
+  readonly pulled: number;
+  readonly uploaded: number;
+  readonly rejected: number;
+}
+
+export interface SyncSettings {
+  readonly workspace: { readonly id: string; readonly name: string; readonly token: string } | null;
+  readonly device: { readonly id: string; readonly name: string };
+}
+
+/** The sync part of the worker's surface (src/lib/worker/sync.ts), exposed beside WorkerApi. */
+export interface SyncApi {
+  /** Syncs now (push, uploads, pull) and says how it went. */
+  syncNow(): Promise<SyncReport>;
+  /** The page saw the network come or go: sync at once on reconnect. */
+  setOnline(online: boolean): Promise<void>;
+  syncSettings(): Promise<SyncSettings>;
+  /** Links this device to the workspace of an access token (or a connect link holding one). */
+  connectWorkspace(tokenOrLink: string): Promise<Result<SyncSettings>>;
+  renameDevice(name: string): Promise<Result<SyncSettings>>;
+  /** Puts a conflict copy's version back in place of the one that won (see SyncRepo). */
+  restoreConflictCopy(id: string): Promise<Result<void>>;
+  discardConflictCopy(id: string): Promise<Result<void>>;
+  /** A change the server refused: send it again, or give up on it (it stays on this device). */
+  retrySyncItem(seq: number): Promise<void>;
+  dismissSyncItem(seq: number): Promise<void>;
+}

@@ -1,16 +1,16 @@
 // The main thread's handle on the data worker: one module Web Worker, wrapped by Comlink, typed by api.ts.
 import * as Comlink from 'comlink';
-import type { WorkerApi } from './api';
+import type { SyncApi, WorkerApi } from './api';
 
-let remote: Comlink.Remote<WorkerApi> | undefined;
+let remote: Comlink.Remote<WorkerApi & SyncApi> | undefined;
 
-export function dataWorker(): Comlink.Remote<WorkerApi> {
+export function dataWorker(): Comlink.Remote<WorkerApi & SyncApi> {
   if (!remote) {
     const worker = new Worker(new URL('./engine.worker.ts', import.meta.url), {
       type: 'module',
       name: 'data'
     });
-    remote = Comlink.wrap<WorkerApi>(worker);
+    remote = Comlink.wrap<WorkerApi & SyncApi>(worker);
   }
   return remote;
 }
