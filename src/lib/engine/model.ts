@@ -98,6 +98,8 @@ export interface PerformedNode {
     readonly propertySpan?: Span;
   };
   readonly window?: TimeWindow;
+  /** Only customers who existed for the whole window count (meaningful under `not`, with a window). */
+  readonly existedForWindow?: boolean;
   readonly span?: Span;
   readonly eventSpan?: Span;
 }
