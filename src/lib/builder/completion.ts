@@ -8,7 +8,8 @@ import { operatorsFor } from '$lib/engine/operators';
 import type { FieldDef } from '$lib/engine/schema';
 import { UNITS } from '$lib/engine/time';
 
-export type CompletionKind = 'attribute' | 'event' | 'property' | 'keyword' | 'segment' | 'operator';
+export type CompletionKind =
+  'attribute' | 'event' | 'property' | 'keyword' | 'segment' | 'operator';
 
 export interface Completion {
   readonly label: string;
@@ -273,7 +274,11 @@ export function complete(
   while (from > 0 && WORD_CHAR.test(head[from - 1])) from--;
   const lexed = lex(head).tokens.filter((t) => t.kind !== 'eof');
   const lastTok = lexed[lexed.length - 1];
-  if (lastTok?.kind === 'string' && lastTok.span.end === cursor && !/["']$/.test(head.slice(lastTok.span.start + 1))) {
+  if (
+    lastTok?.kind === 'string' &&
+    lastTok.span.end === cursor &&
+    !/["']$/.test(head.slice(lastTok.span.start + 1))
+  ) {
     from = lastTok.span.start;
   }
   // A number being typed is not a name.

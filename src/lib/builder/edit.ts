@@ -80,7 +80,14 @@ export function newCondition(fields: readonly FieldDef[], def?: FieldDef): Condi
   const field = def ?? fields[0];
   const type = field?.type ?? 'string';
   const op = defaultOperator(type);
-  return { kind: 'condition', id: newId(), field: field?.key ?? '', type, op, ...valuesFor(type, op) };
+  return {
+    kind: 'condition',
+    id: newId(),
+    field: field?.key ?? '',
+    type,
+    op,
+    ...valuesFor(type, op)
+  };
 }
 
 /** A new performed / not performed predicate on the most common event (the first of the list). */
@@ -175,9 +182,7 @@ export function setCount(e: EventItem, op: CountOp | null, text?: string): Event
 
 export function setAggregate(
   e: EventItem,
-  change:
-    | null
-    | Partial<{ fn: AggregateFn; property: string; op: CompareOp; text: string }>,
+  change: null | Partial<{ fn: AggregateFn; property: string; op: CompareOp; text: string }>,
   props: readonly FieldDef[] = []
 ): EventItem {
   if (change === null) return { ...e, aggregate: null };
@@ -252,7 +257,10 @@ export function setExistedForWindow(e: EventItem, on: boolean): EventItem {
 // ---------------------------------------------------------------------------------------------
 // The tree
 
-function mapNode(node: BuilderNode, fn: (n: BuilderNode) => BuilderNode | null): BuilderNode | null {
+function mapNode(
+  node: BuilderNode,
+  fn: (n: BuilderNode) => BuilderNode | null
+): BuilderNode | null {
   const self = fn(node);
   if (self === null || self !== node) return self;
   if (node.kind === 'group') {

@@ -52,8 +52,7 @@ const bySimilarity = <T>(target: string, items: readonly T[], name: (t: T) => st
   [...items].sort(
     (a, b) =>
       editDistance(target.toLowerCase(), name(a).toLowerCase()) -
-        editDistance(target.toLowerCase(), name(b).toLowerCase()) ||
-      name(a).localeCompare(name(b))
+        editDistance(target.toLowerCase(), name(b).toLowerCase()) || name(a).localeCompare(name(b))
   );
 
 const eventKey = (name: string): string => name.trim().toLowerCase();

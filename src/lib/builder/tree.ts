@@ -123,7 +123,11 @@ export function literalText(lit: Literal): string {
   }
 }
 
-export const draftOf = (lit: Literal): Draft => ({ text: literalText(lit), literal: lit, error: null });
+export const draftOf = (lit: Literal): Draft => ({
+  text: literalText(lit),
+  literal: lit,
+  error: null
+});
 
 const numberDraftOf = (n: number): Draft => draftOf({ kind: 'number', value: n });
 
@@ -142,7 +146,10 @@ export function draftFrom(type: ValueType, text: string): Draft {
 /** A whole number, 0 or more (event counts). */
 export function countDraft(text: string): Draft {
   const d = draftFrom('number', text);
-  if (d.literal?.kind === 'number' && !(Number.isInteger(d.literal.value) && d.literal.value >= 0)) {
+  if (
+    d.literal?.kind === 'number' &&
+    !(Number.isInteger(d.literal.value) && d.literal.value >= 0)
+  ) {
     return { text, literal: null, error: 'A count must be a whole number, 0 or more.' };
   }
   return d;
@@ -217,7 +224,11 @@ export function conditionFromAst(c: ConditionNode, fields: readonly FieldDef[]):
   };
 }
 
-const group = <C>(match: 'all' | 'any', negated: boolean, children: readonly C[]): GroupItem<C> => ({
+const group = <C>(
+  match: 'all' | 'any',
+  negated: boolean,
+  children: readonly C[]
+): GroupItem<C> => ({
   kind: 'group',
   id: newId(),
   match,
@@ -423,7 +434,8 @@ function groupToAst<C, N>(
     else children.push(n);
   }
   if (!complete) return null;
-  const inner = children.length === 1 ? children[0] : make(g.match === 'all' ? 'and' : 'or', children);
+  const inner =
+    children.length === 1 ? children[0] : make(g.match === 'all' ? 'and' : 'or', children);
   return g.negated ? not(inner) : inner;
 }
 

@@ -4,8 +4,7 @@ import type { Column } from '$lib/engine/column';
 
 /** Which column to suggest values from. */
 export type FieldRef =
-  | { readonly attribute: string }
-  | { readonly event: string; readonly property: string };
+  { readonly attribute: string } | { readonly event: string; readonly property: string };
 
 /** Up to `limit` distinct values of the first `rows` rows, most frequent first (ties: A–Z). */
 export function topValues(

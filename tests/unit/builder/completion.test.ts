@@ -41,7 +41,9 @@ describe('what is offered where', () => {
       ['city', 'string'],
       ['signup_date', 'date']
     ]);
-    expect(labels('|')).toEqual(expect.arrayContaining(['performed', 'not performed', 'in segment']));
+    expect(labels('|')).toEqual(
+      expect.arrayContaining(['performed', 'not performed', 'in segment'])
+    );
     expect(r?.expectsName).toBe(true);
   });
 

@@ -96,7 +96,9 @@ describe('new predicates', () => {
   });
 
   it('with no data, ask for an attribute or event instead of inventing one', () => {
-    const r = treeToAst(withChildren(newCondition([]), newEvent({ attributes: [], events: [] }, false)));
+    const r = treeToAst(
+      withChildren(newCondition([]), newEvent({ attributes: [], events: [] }, false))
+    );
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problems.map((p) => p.input)).toEqual(['field', 'event']);
   });
@@ -185,7 +187,13 @@ describe('changing an event predicate', () => {
     p = setAggregate(p, { fn: 'sum', op: '>=', text: '100' }, SCHEMA.events[0].properties);
     p = setWindowKind(p, 'between');
     p = setWindowPart(setWindowPart(p, 'from', '2026-01-01'), 'to', '7 days ago');
-    const where = newGroup(setValue(newCondition(SCHEMA.events[0].properties, SCHEMA.events[0].properties[1]), 0, 'Books'));
+    const where = newGroup(
+      setValue(
+        newCondition(SCHEMA.events[0].properties, SCHEMA.events[0].properties[1]),
+        0,
+        'Books'
+      )
+    );
     p = { ...p, where };
     expect(textOf(withChildren(p))).toBe(
       'performed Purchased where category = "Books" at least 3 times with sum(amount) >= 100 between 2026-01-01 and 7 days ago'

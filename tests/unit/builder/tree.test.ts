@@ -278,7 +278,11 @@ describe('problems of an incomplete tree', () => {
     );
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.problems.map((p) => `${p.id}:${p.input}`)).toEqual(['e1:event', 'e1:count', 'g2:group']);
+    expect(r.problems.map((p) => `${p.id}:${p.input}`)).toEqual([
+      'e1:event',
+      'e1:count',
+      'g2:group'
+    ]);
   });
 
   it('a wrong number of values for the operator is a problem, not a broken rule', () => {

@@ -26,7 +26,11 @@ describe('fieldValues', () => {
   it('suggests attribute values most common first, filtered by what is typed', async () => {
     const { api } = freshService(freshDb());
     await importBlob(api, csv(CUSTOMERS), 'customers.csv', 'customers');
-    expect(await api.fieldValues({ attribute: 'city' }, '', 10)).toEqual(['Pune', 'Mumbai', 'Delhi']);
+    expect(await api.fieldValues({ attribute: 'city' }, '', 10)).toEqual([
+      'Pune',
+      'Mumbai',
+      'Delhi'
+    ]);
     expect(await api.fieldValues({ attribute: 'city' }, 'm', 10)).toEqual(['Mumbai']);
     expect(await api.fieldValues({ attribute: 'city' }, '', 2)).toEqual(['Pune', 'Mumbai']);
     // Not a text attribute, or not there at all: nothing to suggest.
