@@ -112,7 +112,7 @@ describe('what is offered where', () => {
 
 describe('accepting', () => {
   it('replaces the whole word under the cursor and leaves one space after', () => {
-    const { text, cursor, result } = at('tot|al AND x');
+    const { text, result } = at('tot|al AND x');
     expect(result).not.toBeNull();
     if (!result) return;
     expect(accept(text, result, result.items[0])).toEqual({
