@@ -70,7 +70,7 @@ async function importSample(page: Page, files: { customers: string; events: stri
 test('the seed example built in the builder: same rule in the text, same count as the CLI', async ({
   page
 }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   const files = writeSample(Date.now());
   await importSample(page, files);
 
@@ -141,7 +141,7 @@ test('keyboard only: the builder and the text’s autocomplete, then the same of
   page,
   context
 }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(300_000);
   const files = writeSample(Date.now());
   await importSample(page, files);
   await page.goto('/segments/new');

@@ -57,8 +57,10 @@ export class SegmentEditor {
 
   /** Sets the text (typed, or loaded) and schedules a check and a preview; the builder follows. */
   edit(text: string): void {
+    // The same text again (a reload of the page's data) leaves the builder as the user left it.
+    const changed = text !== this.text;
     this.text = text;
-    this.#syncTree();
+    if (changed || this.textBroken) this.#syncTree();
     this.#schedule();
   }
 
@@ -89,15 +91,18 @@ export class SegmentEditor {
       if (answer.stale) return;
       const [attributes, events, segments] = answer.value;
       const self = this.savedId();
-      this.schema = {
+      const schema: DataSchema = {
         attributes: attributes.map((a) => a.def),
         events: events.map((e) => ({ name: e.name, properties: e.properties }))
       };
+      // Unchanged names leave the builder alone (rebuilding it would move the keyboard focus).
+      const same = JSON.stringify(schema) === JSON.stringify(this.schema);
+      this.schema = schema;
       this.segmentNames = segments
         .filter((s) => s.id !== self)
         .map((s) => s.name)
         .sort((a, b) => a.localeCompare(b));
-      if (this.treeProblems.length === 0) this.#syncTree();
+      if (!same && this.treeProblems.length === 0) this.#syncTree();
     } catch (error) {
       handleError(error, 'Could not load the attributes and events');
     }
