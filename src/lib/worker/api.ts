@@ -15,6 +15,7 @@ import type { CsvDelimiter, CsvEncoding } from '$lib/csv/sniff';
 import type { OrdersLayout } from '$lib/csv/orders';
 import type { CustomerPage, CustomerQuery } from './browse';
 import type { LoadTimings } from './workspace';
+import type { FieldRef } from '$lib/builder/values';
 
 export type {
   CustomerPage,
@@ -270,6 +271,8 @@ export interface WorkerApi {
     sampleSize?: number
   ): Promise<Result<SegmentPreview>>;
   segmentMembers(id: string, offset: number, limit: number): Promise<Result<MemberPage>>;
+  /** The most common values of a text attribute or event property (containing `typed`), for the builder. */
+  fieldValues(field: FieldRef, typed: string, limit: number): Promise<readonly string[]>;
   /** Who entered and left, newest first (at most `limit`, up to 500). */
   segmentChanges(id: string, limit: number): Promise<Result<readonly MembershipChangeRecord[]>>;
   /** Every segment with whether the customer is in it, why, and their history in it. */

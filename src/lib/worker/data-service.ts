@@ -11,6 +11,7 @@ import { Importer, importLockName } from './importer';
 import { rejectedRowsToCsv } from '$lib/csv/report';
 import { SegmentService } from './segments';
 import { Workspace } from './workspace';
+import { topValues } from '$lib/builder/values';
 
 const SETTINGS_KEY = 'settings';
 const DEFAULT_SETTINGS: Settings = { defaultCountry: 'IN' };
@@ -324,6 +325,16 @@ export function createDataService(
     async segmentMembers(id, offset, limit) {
       await ensureReady();
       return segments.members(id, offset, limit);
+    },
+
+    async fieldValues(field, typed, limit) {
+      await ensureReady();
+      const store = workspace.store;
+      if ('attribute' in field) {
+        return topValues(store.attributeColumn(field.attribute), store.customerCount, typed, limit);
+      }
+      const table = store.eventTable(field.event);
+      return topValues(table?.props.get(field.property), table?.n ?? 0, typed, limit);
     },
 
     async segmentChanges(id, limit) {
