@@ -6,6 +6,9 @@ import { expect, test, type Page } from '@playwright/test';
 import { expectAccessible, ImportPage, OverviewPage } from './pages';
 import { ListUploadPanel, OverlapPage, StaticSegmentPage } from './lists-pages';
 
+// Each journey loads the sample data first; on this shared machine that alone can take half a minute.
+test.describe.configure({ timeout: 180_000 });
+
 const LIST = [
   'customer_id,note',
   'C000001,first',
@@ -59,11 +62,17 @@ async function sampleDataOffline(page: Page, setOffline: (offline: boolean) => P
   await expect(page.getByTestId('connectivity')).toHaveText('Offline');
 }
 
-async function openUpload(page: Page): Promise<ListUploadPanel> {
+/** The segments list, reached through the app's navigation (no reload: the worker keeps its data). */
+async function openSegments(page: Page): Promise<void> {
   await page
     .getByRole('navigation', { name: 'Main' })
     .getByRole('link', { name: 'Segments', exact: true })
     .click();
+  await expect(page.getByRole('heading', { name: 'Segments', level: 1 })).toBeVisible();
+}
+
+async function openUpload(page: Page): Promise<ListUploadPanel> {
+  await openSegments(page);
   await page.getByRole('link', { name: 'New from a list' }).click();
   await expect(page.getByRole('heading', { name: 'New static segment from a list' })).toBeVisible();
   return new ListUploadPanel(page);
@@ -123,7 +132,8 @@ test('a static segment from a list: report, unmatched rows download, add and rem
   await expect(segment.memberCount()).toHaveText('2');
 
   // A dynamic rule can name the static segment.
-  await page.goto('/segments/new');
+  await openSegments(page);
+  await page.getByRole('link', { name: 'New segment', exact: true }).click();
   await page.getByLabel('Rule', { exact: true }).fill('in segment "VIP list"');
   await expect(page.getByTestId('preview-count')).toHaveText('2');
   await context.setOffline(false);
@@ -144,7 +154,7 @@ test('the overlap of two segments, and an export of chosen columns that imports 
   await upload.create('List B');
 
   // A = 1–30, B = 21–45: 20 only in A, 15 only in B, 10 in both, 45 in either.
-  await page.goto('/segments');
+  await openSegments(page);
   await page.getByRole('link', { name: 'Compare segments' }).click();
   const overlap = new OverlapPage(page);
   await overlap.pick('List A');
@@ -161,7 +171,7 @@ test('the overlap of two segments, and an export of chosen columns that imports 
   await expectAccessible(page);
 
   // Export List B with three chosen columns; the file name carries the name and the date.
-  await page.goto('/segments');
+  await openSegments(page);
   await page.getByRole('link', { name: 'List B', exact: true }).click();
   const segment = new StaticSegmentPage(page);
   await expect(segment.memberCount()).toHaveText('25');
@@ -176,7 +186,10 @@ test('the overlap of two segments, and an export of chosen columns that imports 
 
   // The file goes back in through the app's own import: same customers, same values.
   const importPage = new ImportPage(page);
-  await importPage.open();
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: 'Import', exact: true })
+    .click();
   await importPage.chooseFile(await saveText(file.fileName, file.text));
   await expect(importPage.mapping()).toBeVisible();
   await importPage.start();
@@ -184,13 +197,12 @@ test('the overlap of two segments, and an export of chosen columns that imports 
   await expect(page.getByTestId('count-updated')).toHaveText('25');
   await expect(page.getByTestId('count-inserted')).toHaveText('0');
   await expect(page.getByTestId('count-rejected')).toHaveText('0');
-  const again = await segment.page.goto('/segments').then(async () => {
-    await page.getByRole('link', { name: 'List B', exact: true }).click();
-    await expect(segment.memberCount()).toHaveText('25');
-    return segment.exportColumns(['email', 'city', 'total_spent'], {
-      segment: false,
-      enteredAt: false
-    });
+  await openSegments(page);
+  await page.getByRole('link', { name: 'List B', exact: true }).click();
+  await expect(segment.memberCount()).toHaveText('25');
+  const again = await segment.exportColumns(['email', 'city', 'total_spent'], {
+    segment: false,
+    enteredAt: false
   });
   expect(again.text).toBe(file.text);
   await context.setOffline(false);

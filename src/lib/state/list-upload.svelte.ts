@@ -15,11 +15,12 @@ import { app, handleError } from './app.svelte';
 
 export class ListUpload {
   file = $state<File | null>(null);
-  inspection = $state<ListInspection | null>(null);
+  inspection = $state.raw<ListInspection | null>(null);
   column = $state(0);
   by = $state<MatchBy>('id');
   defaultCountry = $state('IN');
-  report = $state<ListMatchReport | null>(null);
+  // Raw: the report can hold many ids, and it goes back to the worker (a proxy cannot be cloned).
+  report = $state.raw<ListMatchReport | null>(null);
   /** Why the file cannot be used (shown next to the file input). */
   problem = $state<string | null>(null);
   busy = $state(false);
