@@ -87,13 +87,21 @@ export class StaticSegmentPage {
     return this.page.getByTestId('membership-log').locator('tbody tr');
   }
 
+  /** Opens the export's column chooser (if not open yet). */
+  async openExport() {
+    const panel = this.page.getByTestId('export-panel');
+    if (!(await panel.isVisible()))
+      await this.page.getByRole('button', { name: 'Export CSV' }).click();
+    await expect(panel).toBeVisible();
+    return panel;
+  }
+
   /** Opens the column chooser, keeps only `columns` (and segment/entered-at as asked), downloads. */
   async exportColumns(
     columns: readonly string[],
     extras: { segment: boolean; enteredAt: boolean }
   ): Promise<{ fileName: string; text: string }> {
-    await this.page.getByRole('button', { name: 'Export CSV' }).click();
-    const panel = this.page.getByTestId('export-panel');
+    const panel = await this.openExport();
     await panel.getByLabel('All attributes').uncheck();
     for (const column of columns) await panel.getByLabel(column, { exact: true }).check();
     await panel.getByLabel('Segment name (segment)').setChecked(extras.segment);

@@ -175,6 +175,8 @@ test('the overlap of two segments, and an export of chosen columns that imports 
   await page.getByRole('link', { name: 'List B', exact: true }).click();
   const segment = new StaticSegmentPage(page);
   await expect(segment.memberCount()).toHaveText('25');
+  await segment.openExport();
+  await expectAccessible(page);
   const file = await segment.exportColumns(['email', 'city', 'total_spent'], {
     segment: false,
     enteredAt: false

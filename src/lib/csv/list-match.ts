@@ -122,6 +122,11 @@ export interface ListMatchResult {
   readonly duplicates: readonly DuplicateRow[];
 }
 
+function isBlankRow(cells: readonly string[]): boolean {
+  for (let i = 0; i < cells.length; i++) if (cells[i].trim() !== '') return false;
+  return true;
+}
+
 const BY_WORD: Record<MatchBy, string> = { id: 'id', email: 'email', phone: 'phone' };
 
 /** A sentence for an unmatched row, as the report and its CSV show it. */
@@ -161,7 +166,7 @@ export class ListMatcher {
   addRows(rows: readonly (readonly string[])[], firstRowNumber: number): void {
     for (let i = 0; i < rows.length; i++) {
       const cells = rows[i];
-      if (cells.every((c) => c.trim() === '')) continue;
+      if (isBlankRow(cells)) continue;
       const row = firstRowNumber + i;
       this.#rows++;
       const value = cells[this.column] ?? '';

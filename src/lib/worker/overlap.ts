@@ -45,7 +45,7 @@ export function computeOverlap(members: readonly ArrayLike<number>[], n: number)
       if (c >= 0 && c < n) masks[c] |= bit;
     }
   }
-  const exact = new Float64Array(1 << k);
+  const exact = new Int32Array(1 << k);
   for (let c = 0; c < n; c++) exact[masks[c]]++;
   const full = (1 << k) - 1;
   const masksInOrder = Array.from({ length: full }, (_, i) => i + 1).sort(
