@@ -5,12 +5,13 @@ import type { Result } from '$lib/engine/result';
 import type {
   ListInspection,
   ListMatchReport,
+  ListProgress,
   MatchBy,
   SegmentSummary,
   StaticChange,
   StaticChangeMode
 } from '$lib/worker/api';
-import { dataWorker } from '$lib/worker/client';
+import { callback, dataWorker } from '$lib/worker/client';
 import { app, handleError } from './app.svelte';
 
 export class ListUpload {
@@ -24,6 +25,8 @@ export class ListUpload {
   /** Why the file cannot be used (shown next to the file input). */
   problem = $state<string | null>(null);
   busy = $state(false);
+  /** Share of the file matched so far (0–1) while matching. */
+  fraction = $state(0);
   #seq = 0;
 
   async loadSettings(): Promise<void> {
@@ -66,14 +69,22 @@ export class ListUpload {
     if (!file || !inspection) return;
     const seq = ++this.#seq;
     this.busy = true;
+    this.fraction = 0;
     try {
-      const result = await dataWorker().matchList(file, file.name, {
-        column: this.column,
-        by: this.by,
-        defaultCountry: this.defaultCountry,
-        encoding: inspection.encoding,
-        delimiter: inspection.delimiter
-      });
+      const result = await dataWorker().matchList(
+        file,
+        file.name,
+        {
+          column: this.column,
+          by: this.by,
+          defaultCountry: this.defaultCountry,
+          encoding: inspection.encoding,
+          delimiter: inspection.delimiter
+        },
+        callback((p: ListProgress) => {
+          if (seq === this.#seq && p.totalBytes > 0) this.fraction = p.bytesDone / p.totalBytes;
+        })
+      );
       if (seq !== this.#seq) return;
       if (!result.ok) {
         this.report = null;

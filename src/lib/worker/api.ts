@@ -15,12 +15,20 @@ import type { CsvDelimiter, CsvEncoding } from '$lib/csv/sniff';
 import type { OrdersLayout } from '$lib/csv/orders';
 import type { CustomerPage, CustomerQuery } from './browse';
 import type { LoadTimings } from './workspace';
-import type { ListInspection, ListMatchReport, ListSetup } from './static-lists';
+import type {
+  ListInspection,
+  ListMatchReport,
+  ListProgress,
+  ListProgressCallback,
+  ListSetup
+} from './static-lists';
 import type { OverlapRegion } from './overlap';
 import type { MatchBy } from '$lib/csv/list-match';
 
 export type {
   ListInspection,
+  ListProgress,
+  ListProgressCallback,
   ListMatchReport,
   ListSetup,
   MatchBy,
@@ -345,7 +353,12 @@ export interface WorkerApi {
   /** Sniffs an uploaded list of customers and proposes the column (and kind of key) to match on. */
   inspectList(file: Blob, fileName: string): Promise<Result<ListInspection>>;
   /** Matches every row of a list against the customers on this device: matched, unmatched, duplicates. */
-  matchList(file: Blob, fileName: string, setup: ListSetup): Promise<Result<ListMatchReport>>;
+  matchList(
+    file: Blob,
+    fileName: string,
+    setup: ListSetup,
+    onProgress?: ListProgressCallback
+  ): Promise<Result<ListMatchReport>>;
   /** A static segment of these customers (e.g. a list's matches). */
   createStaticSegment(
     name: string,

@@ -352,9 +352,9 @@ export function createDataService(
       return lists.inspect(file, fileName);
     },
 
-    async matchList(file, fileName, setup) {
+    async matchList(file, fileName, setup, onProgress) {
       await ensureReady();
-      return lists.match(file, fileName, setup);
+      return lists.match(file, fileName, setup, onProgress);
     },
 
     async createStaticSegment(name, customerIds) {

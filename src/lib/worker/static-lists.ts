@@ -38,6 +38,13 @@ export interface ListSetup {
   readonly delimiter: CsvDelimiter;
 }
 
+export interface ListProgress {
+  readonly bytesDone: number;
+  readonly totalBytes: number;
+}
+
+export type ListProgressCallback = (progress: ListProgress) => void;
+
 /** A row of the report, as shown on screen. */
 export interface ListReportRow {
   readonly row: number;
@@ -92,7 +99,12 @@ export class StaticLists {
     });
   }
 
-  async match(file: Blob, fileName: string, setup: ListSetup): Promise<Result<ListMatchReport>> {
+  async match(
+    file: Blob,
+    fileName: string,
+    setup: ListSetup,
+    onProgress?: ListProgressCallback
+  ): Promise<Result<ListMatchReport>> {
     let headers: string[] = [];
     const matcher = new ListMatcher(
       setup.column,
@@ -106,7 +118,8 @@ export class StaticLists {
       onHeader: (h) => {
         headers = h.map((x) => x.trim());
       },
-      onRows: (rows, first) => matcher.addRows(rows, first)
+      onRows: (rows, first) => matcher.addRows(rows, first),
+      onProgress: (bytesDone) => onProgress?.({ bytesDone, totalBytes: file.size })
     });
     if (!parsed.ok) return parsed;
     if (setup.column < 0 || setup.column >= headers.length) {

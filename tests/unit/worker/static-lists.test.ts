@@ -99,6 +99,27 @@ describe('static segments from lists', () => {
     expect(other.report.customerIds).toEqual(['c4']);
   });
 
+  it('reports progress through the file while matching', async () => {
+    const { api } = await withData();
+    const text = 'id\n' + 'c1\n'.repeat(5000);
+    const seen: number[] = [];
+    const setup: ListSetup = {
+      column: 0,
+      by: 'id',
+      encoding: 'utf-8',
+      delimiter: ',',
+      defaultCountry: 'IN'
+    };
+    const report = must(
+      await api.matchList(csv(text), 'many.csv', setup, (p) =>
+        seen.push(p.bytesDone / p.totalBytes)
+      )
+    );
+    expect([report.rows, report.matchedRows, report.duplicateCount]).toEqual([5000, 1, 4999]);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.at(-1)).toBe(1);
+  });
+
   it('says what is wrong with a file it cannot use', async () => {
     const { api } = await withData();
     const empty = await api.inspectList(csv(''), 'empty.csv');
