@@ -218,10 +218,11 @@ export class SegmentEditorPage {
     return this.page.getByTestId('membership-log').locator('tbody tr');
   }
 
-  /** Exports the members and returns the downloaded file's name and text. */
+  /** Exports the members (every column, as proposed) and returns the downloaded file's name and text. */
   async exportCsv(): Promise<{ fileName: string; text: string }> {
-    const download = this.page.waitForEvent('download');
     await this.page.getByRole('button', { name: 'Export CSV' }).click();
+    const download = this.page.waitForEvent('download');
+    await this.page.getByRole('button', { name: 'Download CSV' }).click();
     return readDownload(await download);
   }
 }
@@ -249,7 +250,9 @@ export class ExportsPage {
   }
 }
 
-async function readDownload(download: Download): Promise<{ fileName: string; text: string }> {
+export async function readDownload(
+  download: Download
+): Promise<{ fileName: string; text: string }> {
   const path = await download.path();
   return { fileName: download.suggestedFilename(), text: await readFile(path, 'utf8') };
 }

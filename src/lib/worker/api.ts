@@ -16,8 +16,24 @@ import type { OrdersLayout } from '$lib/csv/orders';
 import type { CustomerPage, CustomerQuery } from './browse';
 import type { LoadTimings } from './workspace';
 import type { FieldRef } from '$lib/builder/values';
+import type {
+  ListInspection,
+  ListMatchReport,
+  ListProgress,
+  ListProgressCallback,
+  ListSetup
+} from './static-lists';
+import type { OverlapRegion } from './overlap';
+import type { MatchBy } from '$lib/csv/list-match';
 
 export type {
+  ListInspection,
+  ListProgress,
+  ListProgressCallback,
+  ListMatchReport,
+  ListSetup,
+  MatchBy,
+  OverlapRegion,
   CustomerPage,
   CustomerQuery,
   ExplainNode,
@@ -209,6 +225,51 @@ export interface ExportFile {
   readonly csv: string;
 }
 
+/** What an export writes besides `customer_id`: attribute keys (default all), the segment's name, entered-at. */
+export interface ExportOptions {
+  readonly columns?: readonly string[];
+  readonly segment?: boolean;
+  readonly enteredAt?: boolean;
+}
+
+export interface ExportProgress {
+  readonly rowsDone: number;
+  readonly totalRows: number;
+}
+
+export type ExportProgressCallback = (progress: ExportProgress) => void;
+
+/** How an uploaded list changes a static segment's members. */
+export type StaticChangeMode = 'add' | 'remove' | 'replace';
+
+export interface StaticChange {
+  readonly segment: SegmentSummary;
+  /** Customers who entered and left with this change. */
+  readonly added: number;
+  readonly removed: number;
+}
+
+/** A customer found by search, with whether they are in the segment. */
+export interface MemberCandidate extends MemberSample {
+  readonly member: boolean;
+}
+
+export interface SegmentOverlap {
+  readonly segments: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly kind: SegmentKind;
+  }[];
+  /** Customers in the data. */
+  readonly total: number;
+  /** Size of each segment, in the order asked. */
+  readonly sizes: readonly number[];
+  /** Customers in at least one of them. */
+  readonly union: number;
+  /** Every combination: `sets` are positions into `segments`. */
+  readonly regions: readonly OverlapRegion[];
+}
+
 export interface WorkerApi {
   /**
    * Opens the database, discards unfinished imports, and loads the stored data into memory; resolves
@@ -277,11 +338,49 @@ export interface WorkerApi {
   segmentChanges(id: string, limit: number): Promise<Result<readonly MembershipChangeRecord[]>>;
   /** Every segment with whether the customer is in it, why, and their history in it. */
   customerSegments(customerId: string): Promise<Result<readonly CustomerSegment[]>>;
-  /** Writes the members as CSV, records the export, and returns its record (download: exportFile). */
-  exportSegment(id: string): Promise<Result<ExportRecord>>;
+  /**
+   * Writes the members as CSV, records the export, and returns its record (download: exportFile).
+   * Options choose the columns (default: all); progress is reported as rows are written.
+   */
+  exportSegment(
+    id: string,
+    options?: ExportOptions,
+    onProgress?: ExportProgressCallback
+  ): Promise<Result<ExportRecord>>;
+  /** Stops the export being written (it resolves with a `cancelled` issue; nothing is recorded). */
+  cancelExport(): Promise<void>;
   /** Past exports, newest first. */
   exports(): Promise<readonly ExportRecord[]>;
   exportFile(exportId: string): Promise<Result<ExportFile>>;
+
+  /** Sniffs an uploaded list of customers and proposes the column (and kind of key) to match on. */
+  inspectList(file: Blob, fileName: string): Promise<Result<ListInspection>>;
+  /** Matches every row of a list against the customers on this device: matched, unmatched, duplicates. */
+  matchList(
+    file: Blob,
+    fileName: string,
+    setup: ListSetup,
+    onProgress?: ListProgressCallback
+  ): Promise<Result<ListMatchReport>>;
+  /** A static segment of these customers (e.g. a list's matches). */
+  createStaticSegment(
+    name: string,
+    customerIds: readonly string[]
+  ): Promise<Result<SegmentSummary>>;
+  /** Adds or removes these customers, or replaces the members with them (static segments only). */
+  changeStaticMembers(
+    id: string,
+    mode: StaticChangeMode,
+    customerIds: readonly string[]
+  ): Promise<Result<StaticChange>>;
+  /** Customers matching a search (id, email, phone, name), each with whether they are in the segment. */
+  findSegmentCandidates(
+    id: string,
+    search: string,
+    limit: number
+  ): Promise<Result<readonly MemberCandidate[]>>;
+  /** How two or three segments overlap: the size of every intersection. */
+  segmentOverlap(ids: readonly string[]): Promise<Result<SegmentOverlap>>;
 
   /** Erases every customer, event and import on this device. */
   deleteAllData(): Promise<void>;

@@ -10,6 +10,7 @@ import { Browser } from './browse';
 import { Importer, importLockName } from './importer';
 import { rejectedRowsToCsv } from '$lib/csv/report';
 import { SegmentService } from './segments';
+import { StaticLists } from './static-lists';
 import { Workspace } from './workspace';
 import { topValues } from '$lib/builder/values';
 
@@ -92,6 +93,7 @@ export function createDataService(
     isLeader: () => leader,
     columns: () => browser.columns()
   });
+  const lists = new StaticLists(workspace);
   let discardedImports = 0;
   /** Everything stored is in memory. */
   let ready: Promise<void> | undefined;
@@ -347,9 +349,53 @@ export function createDataService(
       return segments.ofCustomer(customerId);
     },
 
-    async exportSegment(id) {
+    async exportSegment(id, options, onProgress) {
       await ensureReady();
-      return segments.exportMembers(id);
+      return segments.exportMembers(id, options, onProgress);
+    },
+
+    async cancelExport() {
+      segments.cancelExport();
+    },
+
+    async inspectList(file, fileName) {
+      await ensureReady();
+      return lists.inspect(file, fileName);
+    },
+
+    async matchList(file, fileName, setup, onProgress) {
+      await ensureReady();
+      return lists.match(file, fileName, setup, onProgress);
+    },
+
+    async createStaticSegment(name, customerIds) {
+      await ensureReady();
+      return segments.createStatic(name, customerIds);
+    },
+
+    async changeStaticMembers(id, mode, customerIds) {
+      await ensureReady();
+      return segments.changeStatic(id, mode, customerIds);
+    },
+
+    async findSegmentCandidates(id, search, limit) {
+      await ensureReady();
+      const text = search.trim();
+      if (text === '') return ok([]);
+      const found = browser.page({
+        search: text,
+        offset: 0,
+        limit: Math.min(50, Math.max(1, limit))
+      });
+      return segments.candidates(
+        id,
+        found.rows.map((r) => workspace.store.indexOf(r.id))
+      );
+    },
+
+    async segmentOverlap(ids) {
+      await ensureReady();
+      return segments.overlap(ids);
     },
 
     async exports() {

@@ -16,6 +16,12 @@ import type { SegmentsRepo } from '$lib/storage/segments-repo';
 import type {
   CustomerSegment,
   ExportFile,
+  ExportOptions,
+  ExportProgress,
+  MemberCandidate,
+  SegmentOverlap,
+  StaticChange,
+  StaticChangeMode,
   MemberPage,
   MemberSample,
   QueryCheck,
@@ -26,6 +32,8 @@ import type {
 } from './api';
 import { SEGMENT_TEMPLATES } from './segment-templates';
 import type { AppliedChange, Workspace } from './workspace';
+import { StaticMembers } from './static-members';
+import { computeOverlap, MAX_OVERLAP_SETS } from './overlap';
 
 export interface SegmentServiceOptions {
   /** The clock (tests pass a fixed one). */
@@ -46,6 +54,8 @@ const EXPORT_SEGMENT_HEADER = 'segment';
 const EXPORT_ENTERED_HEADER = 'entered_at';
 /** How often the recording clock is saved when nothing changes (it is saved with every change). */
 const CLOCK_SAVE_MS = 60_000;
+/** Rows written between progress reports (and chances to cancel) during an export. */
+const EXPORT_CHUNK = 5_000;
 /** setTimeout's longest delay; a later due time is re-checked then. */
 const MAX_DELAY = 2 ** 31 - 1;
 
@@ -96,6 +106,9 @@ export class SegmentService {
   #writes: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #clockSavedAt = -Infinity;
+  /** Static segments as hidden columns, so that rules can say `in segment "a static one"`. */
+  readonly #lists = new StaticMembers();
+  #exportAbort: AbortController | null = null;
 
   constructor(
     private readonly repo: SegmentsRepo,
@@ -118,7 +131,7 @@ export class SegmentService {
     const schemaKey = schemaSignature(store.schema());
     const stale =
       !this.#engine ||
-      this.#engine.store !== store ||
+      this.#engine.store !== this.#lists.view(store) ||
       this.#builtVersion !== this.workspace.version ||
       this.#schemaKey !== schemaKey;
     const changed =
@@ -265,7 +278,157 @@ export class SegmentService {
       version: 1
     });
     this.#records.set(record.id, record);
+    this.#lists.sync(this.#records.values(), store);
     return ok(await this.#summary(record));
+  }
+
+  /** A static segment of the given customers (ids not on this device are left out). */
+  async createStatic(
+    name: string,
+    customerIds: readonly string[]
+  ): Promise<Result<SegmentSummary>> {
+    await this.refresh();
+    const checked = this.#freeName(name);
+    if (!checked.ok) return checked;
+    const store = this.workspace.store;
+    const members = [...new Set(customerIds)].filter((id) => store.indexOf(id) >= 0).sort();
+    const now = this.#now();
+    const record = await this.repo.create({
+      id: crypto.randomUUID(),
+      name: checked.value,
+      kind: 'static',
+      members,
+      createdAt: now,
+      updatedAt: now,
+      version: 1
+    });
+    this.#records.set(record.id, record);
+    // Rules naming a segment of this name (one deleted before) can work again.
+    this.#compileAll(true);
+    this.#record(
+      members.map((id) => ({
+        segment: record.id,
+        customer: store.indexOf(id),
+        id,
+        kind: 'enter' as const,
+        at: now
+      })),
+      now
+    );
+    return ok(await this.#summary(record));
+  }
+
+  /**
+   * Changes a static segment's members: add or remove the given customers, or replace the members with
+   * them. Each entry and exit is recorded, and dynamic segments that name this one follow at once.
+   */
+  async changeStatic(
+    id: string,
+    mode: StaticChangeMode,
+    customerIds: readonly string[]
+  ): Promise<Result<StaticChange>> {
+    const engine = await this.refresh();
+    const current = this.#records.get(id);
+    if (!current) return notFound();
+    if (current.kind !== 'static') {
+      return fail(
+        issue(
+          'not-static',
+          'Only a static segment has members added or removed by hand: a dynamic one follows its rule.'
+        )
+      );
+    }
+    const store = this.workspace.store;
+    const before = new Set(current.members ?? []);
+    const given = new Set(customerIds.filter((c) => store.indexOf(c) >= 0 || before.has(c)));
+    const next =
+      mode === 'add'
+        ? new Set([...before, ...given])
+        : mode === 'remove'
+          ? new Set([...before].filter((c) => !given.has(c)))
+          : given;
+    const added = [...next].filter((c) => !before.has(c));
+    const removed = [...before].filter((c) => !next.has(c));
+    if (added.length === 0 && removed.length === 0) {
+      return ok({ segment: await this.#summary(current), added: 0, removed: 0 });
+    }
+    const now = this.#now();
+    const record = await this.repo.update(id, { members: [...next].sort() }, now);
+    if (!record) return notFound();
+    this.#records.set(id, record);
+    this.#lists.sync(this.#records.values(), store);
+    const changes: MembershipChange[] = [];
+    const touched: number[] = [];
+    for (const [ids, kind] of [
+      [added, 'enter'],
+      [removed, 'leave']
+    ] as const) {
+      for (const customerId of ids) {
+        const c = store.indexOf(customerId);
+        if (c < 0) continue;
+        touched.push(c);
+        changes.push({ segment: id, customer: c, id: customerId, kind, at: now });
+      }
+    }
+    touched.sort((a, b) => a - b);
+    const key = this.#lists.keyOf(id);
+    for (const change of engine.update(touched, now, { attributes: key ? [key] : [], events: [] }))
+      changes.push(change);
+    this.#record(changes, now);
+    this.#arm();
+    return ok({
+      segment: await this.#summary(record),
+      added: added.length,
+      removed: removed.length
+    });
+  }
+
+  /** Customers (by store index) with whether each is in the segment: for adding and removing by search. */
+  async candidates(id: string, customers: readonly number[]): Promise<Result<MemberCandidate[]>> {
+    const engine = await this.refresh();
+    const record = this.#records.get(id);
+    if (!record) return notFound();
+    const store = this.workspace.store;
+    const members = new Set(record.kind === 'static' ? (record.members ?? []) : []);
+    return ok(
+      customers.map((c) => ({
+        ...this.#sample(store, c),
+        member:
+          record.kind === 'static' ? members.has(store.idOf(c)) : engine.isMember(record.id, c)
+      }))
+    );
+  }
+
+  /** How two or three segments overlap: every intersection's size. */
+  async overlap(ids: readonly string[]): Promise<Result<SegmentOverlap>> {
+    const engine = await this.refresh();
+    if (new Set(ids).size !== ids.length || ids.length < 2 || ids.length > MAX_OVERLAP_SETS) {
+      return fail(issue('overlap-count', 'Pick two or three different segments.'));
+    }
+    const records: SegmentRecord[] = [];
+    for (const id of ids) {
+      const record = this.#records.get(id);
+      if (!record) return notFound();
+      if (record.kind === 'dynamic' && !engine.has(id)) {
+        return fail(
+          issue(
+            'not-live',
+            `“${record.name}” needs fixing before it can be compared: its rule does not fit the data.`
+          )
+        );
+      }
+      records.push(record);
+    }
+    const store = this.workspace.store;
+    const counts = computeOverlap(
+      records.map((r) => this.#memberIndices(engine, r.id)),
+      store.customerCount
+    );
+    return ok({
+      segments: records.map((r) => ({ id: r.id, name: r.name, kind: r.kind })),
+      total: store.customerCount,
+      ...counts
+    });
   }
 
   async remove(id: string): Promise<Result<SegmentSummary>> {
@@ -311,7 +474,7 @@ export class SegmentService {
     const compiled = this.#compileText(text, this.#self(savedId));
     if (!compiled.ok) return compiled;
     const store = this.workspace.store;
-    const member = new Evaluator(compiled.value, store).all(this.#now());
+    const member = new Evaluator(compiled.value, this.#lists.view(store)).all(this.#now());
     const saved = savedId !== undefined && engine.has(savedId) ? savedId : undefined;
     const n = store.customerCount;
     let count = 0;
@@ -396,31 +559,79 @@ export class SegmentService {
     );
   }
 
-  async exportMembers(id: string): Promise<Result<ExportRecord>> {
+  /**
+   * Writes the members as CSV (the chosen attribute columns, by default all, after `customer_id`; then
+   * the segment's name and when each member entered, unless left out), records the export and returns
+   * its record. Reports progress every EXPORT_CHUNK rows and yields then, so cancelExport can stop it.
+   */
+  async exportMembers(
+    id: string,
+    options: ExportOptions = {},
+    onProgress?: (progress: ExportProgress) => void
+  ): Promise<Result<ExportRecord>> {
     const engine = await this.refresh();
     const record = this.#records.get(id);
     if (!record) return notFound();
     const store = this.workspace.store;
-    const columns = this.options.columns();
+    const all = this.options.columns();
+    let columns = all;
+    if (options.columns) {
+      const wanted = new Set(options.columns);
+      const unknown = options.columns.filter((k) => !all.some((c) => c.key === k));
+      if (unknown.length > 0) {
+        return fail(
+          issue(
+            'unknown-column',
+            `There is no attribute ${unknown.map((k) => `“${k}”`).join(', ')}.`
+          )
+        );
+      }
+      columns = all.filter((c) => wanted.has(c.key));
+    }
+    const withSegment = options.segment ?? true;
+    const withEntered = options.enteredAt ?? true;
     const header = [
       EXPORT_ID_HEADER,
       ...columns.map((c) => c.key),
-      EXPORT_SEGMENT_HEADER,
-      EXPORT_ENTERED_HEADER
+      ...(withSegment ? [EXPORT_SEGMENT_HEADER] : []),
+      ...(withEntered ? [EXPORT_ENTERED_HEADER] : [])
     ];
     const lines = [header.map(csvCell).join(',')];
     const members = this.#memberIndices(engine, id);
     await this.#writes;
-    const entered = await this.repo.enteredAt(id);
+    const entered = withEntered ? await this.repo.enteredAt(id) : new Map<string, number>();
     const segmentCell = csvCell(record.name);
-    for (const c of members) {
-      const customerId = store.idOf(c);
-      const cells = [csvCell(customerId)];
-      for (const def of columns) cells.push(exportCell(def, store.value(c, def.key)));
-      cells.push(segmentCell);
-      const at = entered.get(customerId);
-      cells.push(at === undefined ? '' : new Date(at).toISOString());
-      lines.push(cells.join(','));
+    const controller = new AbortController();
+    this.#exportAbort?.abort();
+    this.#exportAbort = controller;
+    try {
+      onProgress?.({ rowsDone: 0, totalRows: members.length });
+      for (let k = 0; k < members.length; k++) {
+        if (k > 0 && k % EXPORT_CHUNK === 0) {
+          onProgress?.({ rowsDone: k, totalRows: members.length });
+          // Lets the cancel call (and anything else queued) in.
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          if (controller.signal.aborted) {
+            return fail(issue('cancelled', 'The export was cancelled; no file was written.'));
+          }
+        }
+        const c = members[k];
+        const customerId = store.idOf(c);
+        const cells = [csvCell(customerId)];
+        for (const def of columns) cells.push(exportCell(def, store.value(c, def.key)));
+        if (withSegment) cells.push(segmentCell);
+        if (withEntered) {
+          const at = entered.get(customerId);
+          cells.push(at === undefined ? '' : new Date(at).toISOString());
+        }
+        lines.push(cells.join(','));
+      }
+      if (controller.signal.aborted) {
+        return fail(issue('cancelled', 'The export was cancelled; no file was written.'));
+      }
+      onProgress?.({ rowsDone: members.length, totalRows: members.length });
+    } finally {
+      if (this.#exportAbort === controller) this.#exportAbort = null;
     }
     const csv = lines.join('\r\n') + '\r\n';
     const at = this.#now();
@@ -438,6 +649,11 @@ export class SegmentService {
     return ok(exported);
   }
 
+  /** Stops the export being written, if any (it then resolves with a `cancelled` issue). */
+  cancelExport(): void {
+    this.#exportAbort?.abort();
+  }
+
   exports(): Promise<ExportRecord[]> {
     return this.repo.exports();
   }
@@ -452,8 +668,9 @@ export class SegmentService {
 
   #build(records: readonly SegmentRecord[], fresh: boolean, from?: number): void {
     const store = this.workspace.store;
-    if (fresh || !this.#engine || this.#engine.store !== store) {
-      this.#engine = new SegmentEngine(store);
+    const view = this.#lists.view(store);
+    if (fresh || !this.#engine || this.#engine.store !== view) {
+      this.#engine = new SegmentEngine(view);
     }
     this.#records = new Map(records.map((r) => [r.id, r]));
     this.#compileAll(false, from);
@@ -472,8 +689,9 @@ export class SegmentService {
     // Each segment starts at the later of `from` and its last edit (no flips from before it existed).
     const startAt = (r: SegmentRecord): number =>
       from === undefined || from >= now ? now : Math.min(now, Math.max(from, r.updatedAt));
+    this.#lists.sync(this.#records.values(), this.workspace.store);
     const refs = this.#refs();
-    const schema = this.workspace.store.schema();
+    const schema = this.#schema();
     const changes: MembershipChange[] = [];
     for (const r of this.#records.values()) {
       if (r.kind !== 'dynamic' || !r.rule) continue;
@@ -494,8 +712,10 @@ export class SegmentService {
 
   #afterImport(change: AppliedChange): void {
     const engine = this.#engine;
-    if (!engine || engine.store !== this.workspace.store) return;
+    if (!engine || engine.store !== this.#lists.view(this.workspace.store)) return;
     try {
+      // New customers may be on a static list already (their ids were kept).
+      this.#lists.sync(this.#records.values(), this.workspace.store);
       const schemaKey = schemaSignature(this.workspace.store.schema());
       if (schemaKey !== this.#schemaKey) {
         // New attributes or event types can make rules valid or change how they compile.
@@ -554,14 +774,20 @@ export class SegmentService {
       if (r.id !== except && r.kind === 'dynamic' && r.rule)
         refs.push({ name: r.name, rule: r.rule });
     }
+    for (const ref of this.#lists.refs(this.#records.values())) refs.push(ref);
     return refs;
+  }
+
+  /** The schema rules compile against: the data's, plus the static segments' hidden columns. */
+  #schema(): DataSchema {
+    return this.#lists.schema(this.workspace.store.schema());
   }
 
   /** Compiles query text; `self` is the segment being edited (its saved rule is not a reference). */
   #compileText(text: string, self?: { id?: string; name: string }): Result<CompiledSegment> {
     const ast = parse(text);
     if (!ast.ok) return ast;
-    return compile(ast.value, this.workspace.store.schema(), {
+    return compile(ast.value, this.#schema(), {
       segments: this.#refs(self?.id),
       self: self?.name
     });
