@@ -15,6 +15,7 @@ import type { CsvDelimiter, CsvEncoding } from '$lib/csv/sniff';
 import type { OrdersLayout } from '$lib/csv/orders';
 import type { CustomerPage, CustomerQuery } from './browse';
 import type { LoadTimings } from './workspace';
+import type { LogPage, LogQuery, SizeHistory, SizeTrend } from './history';
 
 export type {
   CustomerPage,
@@ -22,7 +23,11 @@ export type {
   ExplainNode,
   ExportRecord,
   ImportPlan,
-  MembershipChangeRecord
+  LogPage,
+  LogQuery,
+  MembershipChangeRecord,
+  SizeHistory,
+  SizeTrend
 };
 
 interface SetupBase {
@@ -144,6 +149,8 @@ export interface SegmentSummary {
   readonly updatedAt: number;
   /** When a customer last entered or left (null: never since it was created). */
   readonly lastChangeAt: number | null;
+  /** Its size over the last 30 days, from the recorded changes (null when members is null). */
+  readonly trend: SizeTrend | null;
 }
 
 export interface SegmentInput {
@@ -183,11 +190,20 @@ export interface SegmentTemplate {
   readonly issues: readonly Issue[];
 }
 
+/** Members in the store's order, or those whose answer changes soonest with passing time first. */
+export type MemberOrder = 'default' | 'next-change';
+
 export interface MemberPage {
   readonly total: number;
   readonly offset: number;
   readonly columns: readonly FieldDef[];
-  readonly rows: readonly { readonly id: string; readonly values: readonly (Value | null)[] }[];
+  readonly rows: readonly {
+    readonly id: string;
+    readonly values: readonly (Value | null)[];
+    /** Dynamic segments: when passing time alone next changes the answer (null: never). */
+    readonly nextChange?: number | null;
+  }[];
+  readonly order?: MemberOrder;
 }
 
 /** One segment as seen from one customer: in or out, why, and their history in it. */
@@ -269,7 +285,16 @@ export interface WorkerApi {
     savedId?: string,
     sampleSize?: number
   ): Promise<Result<SegmentPreview>>;
-  segmentMembers(id: string, offset: number, limit: number): Promise<Result<MemberPage>>;
+  segmentMembers(
+    id: string,
+    offset: number,
+    limit: number,
+    order?: MemberOrder
+  ): Promise<Result<MemberPage>>;
+  /** Entered, left and size per UTC day over the last `days` days (up to now). */
+  segmentHistory(id: string, days: number): Promise<Result<SizeHistory>>;
+  /** The entered/left log, newest first, filtered and paged (up to 500 rows a page). */
+  segmentLog(id: string, query: LogQuery): Promise<Result<LogPage>>;
   /** Who entered and left, newest first (at most `limit`, up to 500). */
   segmentChanges(id: string, limit: number): Promise<Result<readonly MembershipChangeRecord[]>>;
   /** Every segment with whether the customer is in it, why, and their history in it. */
@@ -282,4 +307,10 @@ export interface WorkerApi {
 
   /** Erases every customer, event and import on this device. */
   deleteAllData(): Promise<void>;
+
+  /**
+   * Test builds only (VITE_TEST_CLOCK=1): runs the worker's clock `offsetMs` ahead of real time and
+   * applies the membership flips that fall due; resolves with the worker's now. Fails elsewhere.
+   */
+  setTestClock(offsetMs: number): Promise<Result<number>>;
 }

@@ -10,6 +10,7 @@ import { Browser } from './browse';
 import { Importer, importLockName } from './importer';
 import { rejectedRowsToCsv } from '$lib/csv/report';
 import { SegmentService } from './segments';
+import { setClockOffset } from './clock';
 import { Workspace } from './workspace';
 
 const SETTINGS_KEY = 'settings';
@@ -190,7 +191,7 @@ export function createDataService(
 
     async loadSampleData(onProgress) {
       await ensureReady();
-      const now = Date.now();
+      const now = options.now?.() ?? Date.now();
       const store = sampleStore(now);
       const customers = csvBlob(CUSTOMER_HEADER, store.customerRows());
       const events = csvBlob(EVENT_HEADER, store.eventRows());
@@ -321,9 +322,19 @@ export function createDataService(
       return segments.preview(text, savedId, sampleSize);
     },
 
-    async segmentMembers(id, offset, limit) {
+    async segmentMembers(id, offset, limit, order) {
       await ensureReady();
-      return segments.members(id, offset, limit);
+      return segments.members(id, offset, limit, order);
+    },
+
+    async segmentHistory(id, days) {
+      await ensureReady();
+      return segments.history(id, days);
+    },
+
+    async segmentLog(id, query) {
+      await ensureReady();
+      return segments.log(id, query);
     },
 
     async segmentChanges(id, limit) {
@@ -353,6 +364,14 @@ export function createDataService(
       importer.cancel();
       await repo.clearAll();
       workspace.reset();
+    },
+
+    async setTestClock(offsetMs) {
+      if (!setClockOffset(offsetMs)) {
+        return fail(issue('no-test-clock', 'This build has no test clock (see VITE_TEST_CLOCK).'));
+      }
+      await ensureReady();
+      return ok(await segments.clockMoved());
     }
   };
   return api;

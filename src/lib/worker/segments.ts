@@ -16,6 +16,7 @@ import type { SegmentsRepo } from '$lib/storage/segments-repo';
 import type {
   CustomerSegment,
   ExportFile,
+  MemberOrder,
   MemberPage,
   MemberSample,
   QueryCheck,
@@ -25,6 +26,8 @@ import type {
   SegmentTemplate
 } from './api';
 import { SEGMENT_TEMPLATES } from './segment-templates';
+import { DAY_MS, MembershipHistory, type LogPage, type LogQuery, type SizeHistory } from './history';
+import { NextChanges } from './next-change';
 import type { AppliedChange, Workspace } from './workspace';
 
 export interface SegmentServiceOptions {
@@ -96,6 +99,10 @@ export class SegmentService {
   #writes: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #clockSavedAt = -Infinity;
+  /** The compiled rule each live segment runs, for next-change instants. */
+  #compiled = new Map<string, CompiledSegment>();
+  readonly #history: MembershipHistory;
+  readonly #nextChanges = new NextChanges();
 
   constructor(
     private readonly repo: SegmentsRepo,
@@ -103,6 +110,7 @@ export class SegmentService {
     private readonly options: SegmentServiceOptions
   ) {
     this.#now = options.now ?? (() => Date.now());
+    this.#history = new MembershipHistory(repo);
     workspace.onApplied = (change) => this.#afterImport(change);
   }
 
@@ -340,18 +348,76 @@ export class SegmentService {
     });
   }
 
-  async members(id: string, offset: number, limit: number): Promise<Result<MemberPage>> {
+  async members(
+    id: string,
+    offset: number,
+    limit: number,
+    order: MemberOrder = 'default'
+  ): Promise<Result<MemberPage>> {
     const engine = await this.refresh();
     if (!this.#records.has(id)) return notFound();
     const members = this.#memberIndices(engine, id);
     const store = this.workspace.store;
     const columns = this.options.columns();
     const start = Math.max(0, Math.min(offset, members.length));
-    const rows = members.slice(start, start + Math.min(500, Math.max(0, limit))).map((c) => ({
-      id: store.idOf(c),
-      values: columns.map((def) => store.value(c, def.key))
-    }));
-    return ok({ total: members.length, offset: start, columns, rows });
+    const end = start + Math.min(500, Math.max(0, limit));
+    const compiled = this.#compiled.get(id);
+    const now = this.#now();
+    const times =
+      compiled && engine.has(id)
+        ? this.#nextChanges.of(
+            id,
+            String(this.workspace.version),
+            compiled,
+            store,
+            members,
+            now,
+            engine.nextDue()
+          )
+        : null;
+    const positions: number[] = [];
+    for (let p = start; p < Math.min(end, members.length); p++) {
+      positions.push(times && order === 'next-change' ? times.soonest[p] : p);
+    }
+    // The same list the instants were computed for (it is the current one while they hold).
+    const list = times ? times.members : members;
+    const rows = positions.map((p) => {
+      const c = list[p];
+      const row = { id: store.idOf(c), values: columns.map((def) => store.value(c, def.key)) };
+      if (!times) return row;
+      const t = times.next[p];
+      return { ...row, nextChange: Number.isFinite(t) ? t : null };
+    });
+    return ok({ total: members.length, offset: start, columns, rows, order });
+  }
+
+  /** Entered, left and end-of-day size per UTC day over the last `days` days. */
+  async history(id: string, days: number): Promise<Result<SizeHistory>> {
+    const engine = await this.refresh();
+    const record = this.#records.get(id);
+    if (!record) return notFound();
+    await this.#syncHistory();
+    const now = this.#now();
+    const span = Math.max(1, Math.min(3660, Math.floor(days)));
+    const current = this.#currentSize(engine, record) ?? 0;
+    return ok(
+      this.#history.daily(id, current, now - (span - 1) * DAY_MS, now, record.createdAt)
+    );
+  }
+
+  /** The entered/left log, filtered, newest first, one page. */
+  async log(id: string, query: LogQuery): Promise<Result<LogPage>> {
+    await this.refresh();
+    if (!this.#records.has(id)) return notFound();
+    await this.#syncHistory();
+    return ok(this.#history.log(id, query));
+  }
+
+  /** Applies the flips due at the clock's new now (a test build moved it) and waits for the writes. */
+  async clockMoved(): Promise<number> {
+    await this.refresh();
+    await this.#writes;
+    return this.#now();
   }
 
   async changes(id: string, limit: number): Promise<Result<MembershipChangeRecord[]>> {
@@ -480,14 +546,19 @@ export class SegmentService {
       const compiled = compile(r.rule, schema, { segments: refs, self: r.name });
       if (!compiled.ok) {
         this.#issues.set(r.id, compiled.issues);
+        this.#compiled.delete(r.id);
         engine.remove(r.id);
         continue;
       }
       this.#issues.set(r.id, compiled.value.warnings);
+      this.#compiled.set(r.id, compiled.value);
       const set = engine.set(r.id, compiled.value, startAt(r));
       for (const c of set.changes) changes.push(c);
     }
     for (const id of [...this.#issues.keys()]) if (!this.#records.has(id)) this.#issues.delete(id);
+    for (const id of [...this.#compiled.keys()]) {
+      if (!this.#records.has(id)) this.#compiled.delete(id);
+    }
     if (record) this.#record(changes, now);
     this.#arm();
   }
@@ -618,13 +689,22 @@ export class SegmentService {
     return engine.members(id);
   }
 
+  /** The history as stored, with this worker's pending writes in it. */
+  async #syncHistory(): Promise<void> {
+    await this.#writes;
+    await this.#history.sync();
+  }
+
+  #currentSize(engine: SegmentEngine | null, record: SegmentRecord): number | null {
+    if (record.kind === 'static') return engine ? this.#memberIndices(engine, record.id).length : 0;
+    return engine?.has(record.id) ? engine.count(record.id) : null;
+  }
+
   async #summary(record: SegmentRecord): Promise<SegmentSummary> {
     const engine = this.#engine;
     const issues = this.#issues.get(record.id) ?? [];
-    let members: number | null = null;
-    if (record.kind === 'static')
-      members = engine ? this.#memberIndices(engine, record.id).length : 0;
-    else if (engine?.has(record.id)) members = engine.count(record.id);
+    const members = this.#currentSize(engine, record);
+    await this.#syncHistory();
     return {
       id: record.id,
       name: record.name,
@@ -634,7 +714,11 @@ export class SegmentService {
       issues,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
-      lastChangeAt: (await this.repo.lastChangeAt(record.id)) ?? null
+      lastChangeAt: this.#history.lastChangeAt(record.id),
+      trend:
+        members === null
+          ? null
+          : this.#history.trend(record.id, members, this.#now(), record.createdAt)
     };
   }
 
