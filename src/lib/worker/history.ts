@@ -73,7 +73,8 @@ class SegmentLog {
     const id = r.id ?? 0;
     let i = this.at.length;
     // Changes arrive almost always in order: look back from the end for the place.
-    while (i > 0 && (this.at[i - 1] > r.at || (this.at[i - 1] === r.at && this.rid[i - 1] > id))) i--;
+    while (i > 0 && (this.at[i - 1] > r.at || (this.at[i - 1] === r.at && this.rid[i - 1] > id)))
+      i--;
     if (i === this.at.length) {
       this.at.push(r.at);
       this.rid.push(id);

@@ -26,7 +26,13 @@ import type {
   SegmentTemplate
 } from './api';
 import { SEGMENT_TEMPLATES } from './segment-templates';
-import { DAY_MS, MembershipHistory, type LogPage, type LogQuery, type SizeHistory } from './history';
+import {
+  DAY_MS,
+  MembershipHistory,
+  type LogPage,
+  type LogQuery,
+  type SizeHistory
+} from './history';
 import { NextChanges } from './next-change';
 import type { AppliedChange, Workspace } from './workspace';
 
@@ -400,9 +406,7 @@ export class SegmentService {
     const now = this.#now();
     const span = Math.max(1, Math.min(3660, Math.floor(days)));
     const current = this.#currentSize(engine, record) ?? 0;
-    return ok(
-      this.#history.daily(id, current, now - (span - 1) * DAY_MS, now, record.createdAt)
-    );
+    return ok(this.#history.daily(id, current, now - (span - 1) * DAY_MS, now, record.createdAt));
   }
 
   /** The entered/left log, filtered, newest first, one page. */

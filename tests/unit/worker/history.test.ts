@@ -164,7 +164,8 @@ describe('membership history', () => {
             .filter(
               (r) =>
                 (query.kind === undefined || r.kind === query.kind) &&
-                (!query.customer || r.customerId.toLowerCase().includes(query.customer.toLowerCase())) &&
+                (!query.customer ||
+                  r.customerId.toLowerCase().includes(query.customer.toLowerCase())) &&
                 (query.from === undefined || r.at >= query.from) &&
                 (query.to === undefined || r.at <= query.to)
             )
@@ -229,9 +230,7 @@ describe('membership history', () => {
     await db.membershipChanges.clear();
     await repo.addChanges([{ segmentId: 's', customerId: 'd', kind: 'leave', at: T0 + 9 }]);
     await history.sync();
-    expect(history.log('s', { offset: 0, limit: 10 }).rows.map((r) => r.customerId)).toEqual([
-      'd'
-    ]);
+    expect(history.log('s', { offset: 0, limit: 10 }).rows.map((r) => r.customerId)).toEqual(['d']);
     await db.membershipChanges.clear();
     await history.sync();
     expect(history.count('s')).toBe(0);
