@@ -1,14 +1,13 @@
 // The segment editor's state: the query text, its issues and the live preview, recomputed in the worker
-// as the user types. Every request carries a sequence number; an answer older than the newest request
-// is dropped, so a slow stale answer never overwrites a newer one.
+// as the user types. At most one request is in flight: keystrokes made meanwhile are coalesced into one
+// request for the newest text, sent when the answer comes (no fixed delay: `npm run bench -- --only
+// preview` measures the last keystroke to the count). An answer older than the newest request is
+// dropped, so a slow stale answer never overwrites a newer one.
 import type { Issue } from '$lib/engine/result';
 import type { SegmentPreview } from '$lib/worker/api';
 import { dataWorker } from '$lib/worker/client';
 import { handleError } from './app.svelte';
 import { latestOnly } from './latest';
-
-/** Long enough to skip work between fast keystrokes, short enough to feel immediate. */
-const DEBOUNCE_MS = 40;
 
 export class SegmentEditor {
   text = $state('');
@@ -17,7 +16,10 @@ export class SegmentEditor {
   /** The canonical text of the current rule, when valid. */
   canonical = $state<string | null>(null);
   checking = $state(false);
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** A request is on its way to the worker; `#again`: the text changed since it was sent. */
+  #inFlight = false;
+  #again = false;
+  #disposed = false;
   readonly #ask = latestOnly((text: string, savedId: string | undefined) =>
     Promise.all([
       dataWorker().checkQuery(text, savedId),
@@ -32,23 +34,40 @@ export class SegmentEditor {
     return this.issues.filter((i) => i.severity === 'error');
   }
 
-  /** Sets the text and schedules a check and a preview. */
+  /** Sets the text and asks for a check and a preview (now, or when the one in flight is back). */
   edit(text: string): void {
     this.text = text;
-    clearTimeout(this.#timer);
     this.checking = true;
-    this.#timer = setTimeout(() => void this.refresh(), DEBOUNCE_MS);
+    this.#send();
+  }
+
+  #send(): void {
+    if (this.#disposed) return;
+    if (this.#inFlight) {
+      this.#again = true;
+      return;
+    }
+    this.#inFlight = true;
+    void this.refresh().finally(() => {
+      this.#inFlight = false;
+      if (this.#again) {
+        this.#again = false;
+        this.#send();
+      }
+    });
   }
 
   async refresh(): Promise<void> {
     try {
-      const answer = await this.#ask(this.text, this.savedId());
+      const text = this.text;
+      const answer = await this.#ask(text, this.savedId());
       if (answer.stale) return;
       const [check, preview] = answer.value;
       this.issues = check.issues;
       this.canonical = check.canonical;
       this.preview = preview.ok ? preview.value : null;
-      this.checking = false;
+      // Typed on meanwhile: the answer for the newest text is still to come.
+      this.checking = text !== this.text;
     } catch (error) {
       this.checking = false;
       handleError(error, 'Could not check the rule');
@@ -56,7 +75,8 @@ export class SegmentEditor {
   }
 
   dispose(): void {
-    clearTimeout(this.#timer);
+    this.#disposed = true;
+    this.#again = false;
     this.#ask.cancel();
   }
 }

@@ -369,31 +369,32 @@ export class SegmentService {
     const end = start + Math.min(500, Math.max(0, limit));
     const compiled = this.#compiled.get(id);
     const now = this.#now();
-    const times =
-      compiled && engine.has(id)
-        ? this.#nextChanges.of(
-            id,
-            String(this.workspace.version),
-            compiled,
-            store,
-            members,
-            now,
-            engine.nextDue()
-          )
-        : null;
-    const positions: number[] = [];
-    for (let p = start; p < Math.min(end, members.length); p++) {
-      positions.push(times && order === 'next-change' ? times.soonest[p] : p);
+    const row = (c: number, next?: number) => {
+      const values = columns.map((def) => store.value(c, def.key));
+      if (next === undefined) return { id: store.idOf(c), values };
+      return { id: store.idOf(c), values, nextChange: Number.isFinite(next) ? next : null };
+    };
+    let rows: MemberPage['rows'];
+    if (!compiled || !engine.has(id)) {
+      rows = members.slice(start, end).map((c) => row(c));
+    } else if (order === 'next-change') {
+      const sorted = this.#nextChanges.soonest(
+        id,
+        String(this.workspace.version),
+        compiled,
+        store,
+        members,
+        start,
+        end,
+        now,
+        engine.nextDue()
+      );
+      // The list the instants were worked out for (the current one while they hold).
+      rows = sorted.positions.map((p, i) => row(sorted.members[p], sorted.next[i]));
+    } else {
+      const slice = this.#nextChanges.slice(compiled, store, members, start, end, now);
+      rows = slice.positions.map((p, i) => row(members[p], slice.next[i]));
     }
-    // The same list the instants were computed for (it is the current one while they hold).
-    const list = times ? times.members : members;
-    const rows = positions.map((p) => {
-      const c = list[p];
-      const row = { id: store.idOf(c), values: columns.map((def) => store.value(c, def.key)) };
-      if (!times) return row;
-      const t = times.next[p];
-      return { ...row, nextChange: Number.isFinite(t) ? t : null };
-    });
     return ok({ total: members.length, offset: start, columns, rows, order });
   }
 
