@@ -1,6 +1,6 @@
-// `npm test`: unit tests (Vitest), a production build, then end-to-end tests (Playwright, Chromium),
-// ending with one line `N passed, N failed` that adds both up. With a PostgreSQL URL in
-// TEST_DATABASE_URL (or DATABASE_URL), the API tests run a second time against PostgreSQL.
+// `npm test`: unit tests (Vitest), a test build (production plus the test clock), then end-to-end
+// tests (Playwright, Chromium), ending with one line `N passed, N failed` that adds both up. With a
+// PostgreSQL URL in TEST_DATABASE_URL (or DATABASE_URL), the API tests run a second time against it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { requireChromium } from './chromium.mjs';
@@ -59,7 +59,8 @@ if (postgresUrl) {
   console.log('\nNo TEST_DATABASE_URL: the API tests ran against the embedded database only.');
 }
 
-const buildStatus = run('npx', ['vite', 'build']);
+// A test build: the worker's clock can be moved by the end-to-end tests (never in `npm run build`).
+const buildStatus = run('npx', ['vite', 'build'], { VITE_TEST_CLOCK: '1' });
 let e2eStatus = 1;
 if (buildStatus === 0) {
   e2eStatus = run('npx', ['playwright', 'test'], { CI: '1' });

@@ -1,7 +1,9 @@
 // The segment editor's state: one rule seen as query text and as the visual builder's tree, kept in
 // step (an edit in either shows at once in the other; while the text has an error the builder keeps
 // the last valid rule), the data's names for pickers and autocomplete, and the live preview computed
-// in the worker. Every request carries a sequence number; an answer older than the newest request is
+// in the worker. At most one preview request is in flight: edits made meanwhile are coalesced into one
+// request for the newest text, sent when the answer comes (no fixed delay: `npm run bench -- --only
+// preview` measures the last keystroke to the count). An answer older than the newest request is
 // dropped, so a slow stale answer never overwrites a newer one.
 import { emptyTree, treeFromAst, treeToAst, type Problem, type RuleGroup } from '$lib/builder/tree';
 import type { FieldRef } from '$lib/builder/values';
@@ -14,9 +16,6 @@ import type { SegmentPreview } from '$lib/worker/api';
 import { dataWorker } from '$lib/worker/client';
 import { handleError } from './app.svelte';
 import { latestOnly } from './latest';
-
-/** Long enough to skip work between fast keystrokes, short enough to feel immediate. */
-const DEBOUNCE_MS = 40;
 
 export class SegmentEditor {
   text = $state('');
@@ -37,7 +36,10 @@ export class SegmentEditor {
   schema = $state.raw<DataSchema>({ attributes: [], events: [] });
   /** Names of the other segments, for `in segment`. */
   segmentNames = $state.raw<readonly string[]>([]);
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** A request is on its way to the worker; `#again`: the text changed since it was sent. */
+  #inFlight = false;
+  #again = false;
+  #disposed = false;
   readonly #ask = latestOnly((text: string, savedId: string | undefined) =>
     Promise.all([
       dataWorker().checkQuery(text, savedId),
@@ -138,20 +140,33 @@ export class SegmentEditor {
   }
 
   #schedule(): void {
-    clearTimeout(this.#timer);
     this.checking = true;
-    this.#timer = setTimeout(() => void this.refresh(), DEBOUNCE_MS);
+    if (this.#disposed) return;
+    if (this.#inFlight) {
+      this.#again = true;
+      return;
+    }
+    this.#inFlight = true;
+    void this.refresh().finally(() => {
+      this.#inFlight = false;
+      if (this.#again) {
+        this.#again = false;
+        this.#schedule();
+      }
+    });
   }
 
   async refresh(): Promise<void> {
     try {
-      const answer = await this.#ask(this.text, this.savedId());
+      const text = this.text;
+      const answer = await this.#ask(text, this.savedId());
       if (answer.stale) return;
       const [check, preview] = answer.value;
       this.issues = check.issues;
       this.canonical = check.canonical;
       this.preview = preview.ok ? preview.value : null;
-      this.checking = false;
+      // Edited meanwhile: the answer for the newest text is still to come.
+      this.checking = text !== this.text;
     } catch (error) {
       this.checking = false;
       handleError(error, 'Could not check the rule');
@@ -159,7 +174,8 @@ export class SegmentEditor {
   }
 
   dispose(): void {
-    clearTimeout(this.#timer);
+    this.#disposed = true;
+    this.#again = false;
     this.#ask.cancel();
     this.#loadNames.cancel();
   }

@@ -104,6 +104,18 @@ export class SegmentsRepo {
       .toArray();
   }
 
+  /** The lowest and highest record ids of the membership history (undefined when it is empty). */
+  async changeIdRange(): Promise<{ first: number; last: number } | undefined> {
+    const keys = this.db.membershipChanges.orderBy(':id');
+    const [first, last] = await Promise.all([keys.firstKey(), keys.lastKey()]);
+    return typeof first === 'number' && typeof last === 'number' ? { first, last } : undefined;
+  }
+
+  /** Every membership change recorded after record id `afterId`, in id order. */
+  changesAfter(afterId: number): Promise<MembershipChangeRecord[]> {
+    return this.db.membershipChanges.where(':id').above(afterId).toArray();
+  }
+
   /** The instant up to which membership changes have been recorded (undefined before the first). */
   async clock(): Promise<number | undefined> {
     const value = (await this.db.meta.get(CLOCK_KEY))?.value;

@@ -25,6 +25,7 @@ import type {
 } from './static-lists';
 import type { OverlapRegion } from './overlap';
 import type { MatchBy } from '$lib/csv/list-match';
+import type { LogPage, LogQuery, SizeHistory, SizeTrend } from './history';
 
 export type {
   ListInspection,
@@ -39,7 +40,11 @@ export type {
   ExplainNode,
   ExportRecord,
   ImportPlan,
-  MembershipChangeRecord
+  LogPage,
+  LogQuery,
+  MembershipChangeRecord,
+  SizeHistory,
+  SizeTrend
 };
 
 interface SetupBase {
@@ -161,6 +166,8 @@ export interface SegmentSummary {
   readonly updatedAt: number;
   /** When a customer last entered or left (null: never since it was created). */
   readonly lastChangeAt: number | null;
+  /** Its size over the last 30 days, from the recorded changes (null when members is null). */
+  readonly trend: SizeTrend | null;
 }
 
 export interface SegmentInput {
@@ -200,11 +207,20 @@ export interface SegmentTemplate {
   readonly issues: readonly Issue[];
 }
 
+/** Members in the store's order, or those whose answer changes soonest with passing time first. */
+export type MemberOrder = 'default' | 'next-change';
+
 export interface MemberPage {
   readonly total: number;
   readonly offset: number;
   readonly columns: readonly FieldDef[];
-  readonly rows: readonly { readonly id: string; readonly values: readonly (Value | null)[] }[];
+  readonly rows: readonly {
+    readonly id: string;
+    readonly values: readonly (Value | null)[];
+    /** Dynamic segments: when passing time alone next changes the answer (null: never). */
+    readonly nextChange?: number | null;
+  }[];
+  readonly order?: MemberOrder;
 }
 
 /** One segment as seen from one customer: in or out, why, and their history in it. */
@@ -331,7 +347,16 @@ export interface WorkerApi {
     savedId?: string,
     sampleSize?: number
   ): Promise<Result<SegmentPreview>>;
-  segmentMembers(id: string, offset: number, limit: number): Promise<Result<MemberPage>>;
+  segmentMembers(
+    id: string,
+    offset: number,
+    limit: number,
+    order?: MemberOrder
+  ): Promise<Result<MemberPage>>;
+  /** Entered, left and size per UTC day over the last `days` days (up to now). */
+  segmentHistory(id: string, days: number): Promise<Result<SizeHistory>>;
+  /** The entered/left log, newest first, filtered and paged (up to 500 rows a page). */
+  segmentLog(id: string, query: LogQuery): Promise<Result<LogPage>>;
   /** The most common values of a text attribute or event property (containing `typed`), for the builder. */
   fieldValues(field: FieldRef, typed: string, limit: number): Promise<readonly string[]>;
   /** Who entered and left, newest first (at most `limit`, up to 500). */
@@ -384,6 +409,12 @@ export interface WorkerApi {
 
   /** Erases every customer, event and import on this device. */
   deleteAllData(): Promise<void>;
+
+  /**
+   * Test builds only (VITE_TEST_CLOCK=1): runs the worker's clock `offsetMs` ahead of real time and
+   * applies the membership flips that fall due; resolves with the worker's now. Fails elsewhere.
+   */
+  setTestClock(offsetMs: number): Promise<Result<number>>;
 }
 
 /** Where sync stands, for a run started by hand (the status itself is observed from storage). */

@@ -1,6 +1,8 @@
 // The main thread's handle on the data worker: one module Web Worker, wrapped by Comlink, typed by api.ts.
 import * as Comlink from 'comlink';
 import type { SyncApi, WorkerApi } from './api';
+import { TEST_CLOCK } from './clock';
+import { installTestClock } from './test-clock';
 
 let remote: Comlink.Remote<WorkerApi & SyncApi> | undefined;
 
@@ -11,6 +13,7 @@ export function dataWorker(): Comlink.Remote<WorkerApi & SyncApi> {
       name: 'data'
     });
     remote = Comlink.wrap<WorkerApi & SyncApi>(worker);
+    if (TEST_CLOCK) installTestClock(remote);
   }
   return remote;
 }

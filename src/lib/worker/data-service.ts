@@ -11,6 +11,7 @@ import { Importer, importLockName } from './importer';
 import { rejectedRowsToCsv } from '$lib/csv/report';
 import { SegmentService } from './segments';
 import { StaticLists } from './static-lists';
+import { setClockOffset } from './clock';
 import { Workspace } from './workspace';
 import { topValues } from '$lib/builder/values';
 
@@ -193,7 +194,7 @@ export function createDataService(
 
     async loadSampleData(onProgress) {
       await ensureReady();
-      const now = Date.now();
+      const now = options.now?.() ?? Date.now();
       const store = sampleStore(now);
       const customers = csvBlob(CUSTOMER_HEADER, store.customerRows());
       const events = csvBlob(EVENT_HEADER, store.eventRows());
@@ -324,9 +325,19 @@ export function createDataService(
       return segments.preview(text, savedId, sampleSize);
     },
 
-    async segmentMembers(id, offset, limit) {
+    async segmentMembers(id, offset, limit, order) {
       await ensureReady();
-      return segments.members(id, offset, limit);
+      return segments.members(id, offset, limit, order);
+    },
+
+    async segmentHistory(id, days) {
+      await ensureReady();
+      return segments.history(id, days);
+    },
+
+    async segmentLog(id, query) {
+      await ensureReady();
+      return segments.log(id, query);
     },
 
     async fieldValues(field, typed, limit) {
@@ -410,6 +421,14 @@ export function createDataService(
       importer.cancel();
       await repo.clearAll();
       workspace.reset();
+    },
+
+    async setTestClock(offsetMs) {
+      if (!setClockOffset(offsetMs)) {
+        return fail(issue('no-test-clock', 'This build has no test clock (see VITE_TEST_CLOCK).'));
+      }
+      await ensureReady();
+      return ok(await segments.clockMoved());
     }
   };
   return api;

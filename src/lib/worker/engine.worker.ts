@@ -5,9 +5,10 @@ import { openDb } from '$lib/storage/db';
 import { createDataService } from './data-service';
 import { createSyncService } from './sync';
 import type { SyncApi, WorkerApi } from './api';
+import { now } from './clock';
 
 const db = openDb();
-const data = createDataService(db, { timers: true });
+const data = createDataService(db, { timers: true, now });
 const sync = createSyncService(db, {
   origin: self.location.origin,
   fetch: (input, init) => fetch(input, init),

@@ -22,6 +22,7 @@ import type {
   SegmentOverlap,
   StaticChange,
   StaticChangeMode,
+  MemberOrder,
   MemberPage,
   MemberSample,
   QueryCheck,
@@ -31,6 +32,14 @@ import type {
   SegmentTemplate
 } from './api';
 import { SEGMENT_TEMPLATES } from './segment-templates';
+import {
+  DAY_MS,
+  MembershipHistory,
+  type LogPage,
+  type LogQuery,
+  type SizeHistory
+} from './history';
+import { NextChanges } from './next-change';
 import type { AppliedChange, Workspace } from './workspace';
 import { StaticMembers } from './static-members';
 import { computeOverlap, MAX_OVERLAP_SETS } from './overlap';
@@ -109,6 +118,10 @@ export class SegmentService {
   /** Static segments as hidden columns, so that rules can say `in segment "a static one"`. */
   readonly #lists = new StaticMembers();
   #exportAbort: AbortController | null = null;
+  /** The compiled rule each live segment runs, for next-change instants. */
+  #compiled = new Map<string, CompiledSegment>();
+  readonly #history: MembershipHistory;
+  readonly #nextChanges = new NextChanges();
 
   constructor(
     private readonly repo: SegmentsRepo,
@@ -116,6 +129,7 @@ export class SegmentService {
     private readonly options: SegmentServiceOptions
   ) {
     this.#now = options.now ?? (() => Date.now());
+    this.#history = new MembershipHistory(repo);
     workspace.onApplied = (change) => this.#afterImport(change);
   }
 
@@ -503,18 +517,75 @@ export class SegmentService {
     });
   }
 
-  async members(id: string, offset: number, limit: number): Promise<Result<MemberPage>> {
+  async members(
+    id: string,
+    offset: number,
+    limit: number,
+    order: MemberOrder = 'default'
+  ): Promise<Result<MemberPage>> {
     const engine = await this.refresh();
     if (!this.#records.has(id)) return notFound();
     const members = this.#memberIndices(engine, id);
     const store = this.workspace.store;
     const columns = this.options.columns();
     const start = Math.max(0, Math.min(offset, members.length));
-    const rows = members.slice(start, start + Math.min(500, Math.max(0, limit))).map((c) => ({
-      id: store.idOf(c),
-      values: columns.map((def) => store.value(c, def.key))
-    }));
-    return ok({ total: members.length, offset: start, columns, rows });
+    const end = start + Math.min(500, Math.max(0, limit));
+    const compiled = this.#compiled.get(id);
+    const now = this.#now();
+    const row = (c: number, next?: number) => {
+      const values = columns.map((def) => store.value(c, def.key));
+      if (next === undefined) return { id: store.idOf(c), values };
+      return { id: store.idOf(c), values, nextChange: Number.isFinite(next) ? next : null };
+    };
+    let rows: MemberPage['rows'];
+    if (!compiled || !engine.has(id)) {
+      rows = members.slice(start, end).map((c) => row(c));
+    } else if (order === 'next-change') {
+      const sorted = this.#nextChanges.soonest(
+        id,
+        String(this.workspace.version),
+        compiled,
+        store,
+        members,
+        start,
+        end,
+        now,
+        engine.nextDue()
+      );
+      // The list the instants were worked out for (the current one while they hold).
+      rows = sorted.positions.map((p, i) => row(sorted.members[p], sorted.next[i]));
+    } else {
+      const slice = this.#nextChanges.slice(compiled, store, members, start, end, now);
+      rows = slice.positions.map((p, i) => row(members[p], slice.next[i]));
+    }
+    return ok({ total: members.length, offset: start, columns, rows, order });
+  }
+
+  /** Entered, left and end-of-day size per UTC day over the last `days` days. */
+  async history(id: string, days: number): Promise<Result<SizeHistory>> {
+    const engine = await this.refresh();
+    const record = this.#records.get(id);
+    if (!record) return notFound();
+    await this.#syncHistory();
+    const now = this.#now();
+    const span = Math.max(1, Math.min(3660, Math.floor(days)));
+    const current = this.#currentSize(engine, record) ?? 0;
+    return ok(this.#history.daily(id, current, now - (span - 1) * DAY_MS, now, record.createdAt));
+  }
+
+  /** The entered/left log, filtered, newest first, one page. */
+  async log(id: string, query: LogQuery): Promise<Result<LogPage>> {
+    await this.refresh();
+    if (!this.#records.has(id)) return notFound();
+    await this.#syncHistory();
+    return ok(this.#history.log(id, query));
+  }
+
+  /** Applies the flips due at the clock's new now (a test build moved it) and waits for the writes. */
+  async clockMoved(): Promise<number> {
+    await this.refresh();
+    await this.#writes;
+    return this.#now();
   }
 
   async changes(id: string, limit: number): Promise<Result<MembershipChangeRecord[]>> {
@@ -698,14 +769,19 @@ export class SegmentService {
       const compiled = compile(r.rule, schema, { segments: refs, self: r.name });
       if (!compiled.ok) {
         this.#issues.set(r.id, compiled.issues);
+        this.#compiled.delete(r.id);
         engine.remove(r.id);
         continue;
       }
       this.#issues.set(r.id, compiled.value.warnings);
+      this.#compiled.set(r.id, compiled.value);
       const set = engine.set(r.id, compiled.value, startAt(r));
       for (const c of set.changes) changes.push(c);
     }
     for (const id of [...this.#issues.keys()]) if (!this.#records.has(id)) this.#issues.delete(id);
+    for (const id of [...this.#compiled.keys()]) {
+      if (!this.#records.has(id)) this.#compiled.delete(id);
+    }
     if (record) this.#record(changes, now);
     this.#arm();
   }
@@ -844,13 +920,22 @@ export class SegmentService {
     return engine.members(id);
   }
 
+  /** The history as stored, with this worker's pending writes in it. */
+  async #syncHistory(): Promise<void> {
+    await this.#writes;
+    await this.#history.sync();
+  }
+
+  #currentSize(engine: SegmentEngine | null, record: SegmentRecord): number | null {
+    if (record.kind === 'static') return engine ? this.#memberIndices(engine, record.id).length : 0;
+    return engine?.has(record.id) ? engine.count(record.id) : null;
+  }
+
   async #summary(record: SegmentRecord): Promise<SegmentSummary> {
     const engine = this.#engine;
     const issues = this.#issues.get(record.id) ?? [];
-    let members: number | null = null;
-    if (record.kind === 'static')
-      members = engine ? this.#memberIndices(engine, record.id).length : 0;
-    else if (engine?.has(record.id)) members = engine.count(record.id);
+    const members = this.#currentSize(engine, record);
+    await this.#syncHistory();
     return {
       id: record.id,
       name: record.name,
@@ -860,7 +945,11 @@ export class SegmentService {
       issues,
       createdAt: record.createdAt,
       updatedAt: record.updatedAt,
-      lastChangeAt: (await this.repo.lastChangeAt(record.id)) ?? null
+      lastChangeAt: this.#history.lastChangeAt(record.id),
+      trend:
+        members === null
+          ? null
+          : this.#history.trend(record.id, members, this.#now(), record.createdAt)
     };
   }
 
