@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, one after another, each printing its figures and ratios.
-//   --only import|engine   run one of them
+//   --only import|engine|lists   run one of them
 //   --sizes S,L            engine sizes (default S,L: 100k/1M and 1M/10M; L takes several minutes)
 // Timing targets live here, never in tests: the machine is shared and noisy, so ratios are measured
 // side by side in one run.
@@ -25,4 +25,6 @@ if (!only || only === 'engine')
     '--sizes',
     sizes
   ]);
+if (!only || only === 'lists')
+  status ||= run('static lists, overlap, store view (Node)', 'npx', ['tsx', 'bench/lists.ts']);
 process.exit(status);
