@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, one after another, each printing its figures and ratios.
-//   --only import|engine|preview   run one of them
+//   --only import|engine|preview|lists   run one of them
 //   --sizes S,L            engine sizes (default S,L: 100k/1M and 1M/10M; L takes several minutes)
 //   --rounds N, --port P, --customers N, --events M   passed to the import benchmark
 // Timing targets live here, never in tests: the machine is shared and noisy, so ratios are measured
@@ -32,4 +32,6 @@ if (!only || only === 'engine')
   ]);
 if (!only || only === 'preview')
   status ||= run('live preview (Chromium, 100k customers)', 'npx', ['tsx', 'bench/preview.ts']);
+if (!only || only === 'lists')
+  status ||= run('static lists, overlap, store view (Node)', 'npx', ['tsx', 'bench/lists.ts']);
 process.exit(status);

@@ -184,8 +184,9 @@ export class ListMatcher {
         this.#unmatched.push({ row, value, reason: 'unknown', cells });
         continue;
       }
-      const fresh = ids.filter((id) => !this.#firstRow.has(id));
-      if (fresh.length === 0) {
+      let fresh = 0;
+      for (let k = 0; k < ids.length; k++) if (!this.#firstRow.has(ids[k])) fresh++;
+      if (fresh === 0) {
         this.#duplicates.push({
           row,
           value,
@@ -195,9 +196,10 @@ export class ListMatcher {
         continue;
       }
       this.#matchedRows++;
-      for (const id of fresh) {
-        this.#firstRow.set(id, row);
-        this.#ids.push(id);
+      for (let k = 0; k < ids.length; k++) {
+        if (this.#firstRow.has(ids[k])) continue;
+        this.#firstRow.set(ids[k], row);
+        this.#ids.push(ids[k]);
       }
     }
   }

@@ -370,6 +370,7 @@ export class SegmentService {
     const record = await this.repo.update(id, { members: [...next].sort() }, now);
     if (!record) return notFound();
     this.#records.set(id, record);
+    this.#lists.patch(record, added, removed, store);
     this.#lists.sync(this.#records.values(), store);
     const changes: MembershipChange[] = [];
     const touched: number[] = [];
