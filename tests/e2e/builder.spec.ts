@@ -142,12 +142,13 @@ test('the seed example built in the builder: same rule in the text, same count a
     .item(1)
     .getByRole('combobox', { name: 'Attribute', exact: true })
     .selectOption('city');
-  const city = builder.item(1).getByRole('textbox', { name: 'Value of city' });
+  // An input with suggestions is a combobox to assistive technology.
+  const city = builder.item(1).getByRole('combobox', { name: 'Value of city' });
   await city.focus();
   await expect(builder.item(1).locator('datalist option').first()).toHaveAttribute('value', /\w/);
   const suggested = await builder.item(1).locator('datalist option').first().getAttribute('value');
   await city.fill(suggested ?? '');
-  await expect(editor.query()).toHaveValue(`total_spent > 5000 AND city = "${suggested}"`);
+  await expect(editor.query()).toHaveValue(`total_spent > 5000 OR city = "${suggested}"`);
 });
 
 test('keyboard only: the builder and the text’s autocomplete, then the same offline', async ({
