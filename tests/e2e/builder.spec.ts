@@ -261,3 +261,44 @@ test('keyboard only: the builder and the text’s autocomplete, then the same of
   await expect.poll(() => editor.count()).toBeLessThanOrEqual(count);
   await context.setOffline(false);
 });
+
+test('a template on other data: its missing attributes mapped to the data’s own', async ({
+  page
+}) => {
+  const dir = mkdtempSync(join(tmpdir(), 'builder-e2e-'));
+  const customers = join(dir, 'shop-customers.csv');
+  writeFileSync(
+    customers,
+    [
+      'id,email,lifetime_value,orders_count,created_at',
+      'a1,ana@example.com,25000,12,2024-01-15',
+      'a2,ben@example.com,300,2,2025-02-01',
+      'a3,cy@example.com,18000,7,2023-06-30'
+    ].join('\n')
+  );
+  const importer = new ImportPage(page);
+  await importer.open();
+  await importer.importFile(customers);
+
+  await page.goto(`/segments/new?template=${encodeURIComponent('Inactive loyal customers')}`);
+  const editor = new SegmentEditorPage(page);
+  const mapping = page.getByTestId('mapping');
+  await expect(mapping).toContainText('The template “Inactive loyal customers” uses attributes');
+  const spent = mapping.getByLabel('total_spent (number)');
+  // Only number attributes are offered, the closest name first, and keeping is the default.
+  await expect(spent.getByRole('option')).toHaveText([
+    'keep total_spent',
+    'use orders_count (number)',
+    'use lifetime_value (number)'
+  ]);
+  await expectAccessible(page);
+  await spent.selectOption('lifetime_value');
+  await mapping.getByRole('button', { name: 'Apply' }).click();
+  await expect(editor.query()).toHaveValue(
+    'lifetime_value > 10000 AND not performed Purchased in last 3 months'
+  );
+  // The event is still missing (no events imported): it stays, and the panel says so.
+  await expect(mapping).toContainText('Purchased');
+  await expect(mapping.getByLabel('total_spent (number)')).toHaveCount(0);
+  await expect(new RuleBuilderPage(page).item(0)).toContainText('lifetime_value (number)');
+});
