@@ -142,12 +142,13 @@ test('the seed example built in the builder: same rule in the text, same count a
     .item(1)
     .getByRole('combobox', { name: 'Attribute', exact: true })
     .selectOption('city');
-  const city = builder.item(1).getByRole('textbox', { name: 'Value of city' });
+  // An input with suggestions is a combobox to assistive technology.
+  const city = builder.item(1).getByRole('combobox', { name: 'Value of city' });
   await city.focus();
   await expect(builder.item(1).locator('datalist option').first()).toHaveAttribute('value', /\w/);
   const suggested = await builder.item(1).locator('datalist option').first().getAttribute('value');
   await city.fill(suggested ?? '');
-  await expect(editor.query()).toHaveValue(`total_spent > 5000 AND city = "${suggested}"`);
+  await expect(editor.query()).toHaveValue(`total_spent > 5000 OR city = "${suggested}"`);
 });
 
 test('keyboard only: the builder and the text’s autocomplete, then the same offline', async ({
@@ -259,4 +260,45 @@ test('keyboard only: the builder and the text’s autocomplete, then the same of
   );
   await expect.poll(() => editor.count()).toBeLessThanOrEqual(count);
   await context.setOffline(false);
+});
+
+test('a template on other data: its missing attributes mapped to the data’s own', async ({
+  page
+}) => {
+  const dir = mkdtempSync(join(tmpdir(), 'builder-e2e-'));
+  const customers = join(dir, 'shop-customers.csv');
+  writeFileSync(
+    customers,
+    [
+      'id,email,lifetime_value,orders_count,created_at',
+      'a1,ana@example.com,25000,12,2024-01-15',
+      'a2,ben@example.com,300,2,2025-02-01',
+      'a3,cy@example.com,18000,7,2023-06-30'
+    ].join('\n')
+  );
+  const importer = new ImportPage(page);
+  await importer.open();
+  await importer.importFile(customers);
+
+  await page.goto(`/segments/new?template=${encodeURIComponent('Inactive loyal customers')}`);
+  const editor = new SegmentEditorPage(page);
+  const mapping = page.getByTestId('mapping');
+  await expect(mapping).toContainText('The template “Inactive loyal customers” uses attributes');
+  const spent = mapping.getByLabel('total_spent (number)');
+  // Only number attributes are offered, the closest name first, and keeping is the default.
+  await expect(spent.getByRole('option')).toHaveText([
+    'keep total_spent',
+    'use orders_count (number)',
+    'use lifetime_value (number)'
+  ]);
+  await expectAccessible(page);
+  await spent.selectOption('lifetime_value');
+  await mapping.getByRole('button', { name: 'Apply' }).click();
+  await expect(editor.query()).toHaveValue(
+    'lifetime_value > 10000 AND not performed Purchased in last 3 months'
+  );
+  // The event is still missing (no events imported): it stays, and the panel says so.
+  await expect(mapping).toContainText('Purchased');
+  await expect(mapping.getByLabel('total_spent (number)')).toHaveCount(0);
+  await expect(new RuleBuilderPage(page).item(0)).toContainText('lifetime_value (number)');
 });

@@ -254,8 +254,13 @@ function filter(items: readonly Completion[], prefix: string): Completion[] {
   const p = prefix.replace(/^["']/, '').toLowerCase();
   if (p === '') return items.slice(0, MAX_ITEMS);
   const starts = items.filter((c) => c.label.toLowerCase().startsWith(p));
+  // Names may match in the middle (`spent` finds total_spent); keywords only from their start, so
+  // that `la` after `in ` does not offer a second `in last`.
   const contains = items.filter(
-    (c) => !c.label.toLowerCase().startsWith(p) && c.label.toLowerCase().includes(p)
+    (c) =>
+      c.kind !== 'keyword' &&
+      !c.label.toLowerCase().startsWith(p) &&
+      c.label.toLowerCase().includes(p)
   );
   return [...starts, ...contains]
     .filter((c) => c.label.toLowerCase() !== p || c.kind === 'keyword')

@@ -49,12 +49,10 @@ describe('what is offered where', () => {
 
   it('filters by what is typed: prefix matches first, then names containing it', () => {
     expect(labels('tot|')).toEqual(['total_spent']);
-    expect(labels('total_spent > 1 AND s|')).toEqual([
-      'signup_date',
-      'total_spent',
-      'in segment',
-      'not in segment'
-    ]);
+    expect(labels('total_spent > 1 AND s|')).toEqual(['signup_date', 'total_spent']);
+    // Keywords match from their start only: no second “in last” after “in ”.
+    expect(labels('performed Purchased in la|')).toEqual([]);
+    expect(labels('performed Purchased la|')).toEqual([]);
     expect(labels('x > 1 AND dat|')).toEqual(['signup_date']);
   });
 

@@ -15,6 +15,7 @@ import {
   type EventItem,
   type RuleGroup
 } from '$lib/builder/tree';
+import { SEGMENT_TEMPLATES } from '$lib/worker/segment-templates';
 import { NOWS, ruleArb } from '../engine/arbitraries';
 
 const SCHEMA: DataSchema = {
@@ -106,6 +107,15 @@ describe('AST → builder tree → AST', () => {
     expect(roundTrip(ast)).toEqual(ast);
     expect(print(roundTrip(ast))).toBe(print(ast));
   });
+
+  it.each(SEGMENT_TEMPLATES.map((t) => [t.name, t.query]))(
+    'keeps the template “%s” and prints it as the canonical text',
+    (_name, query) => {
+      const ast = parsed(query);
+      expect(roundTrip(ast)).toEqual(ast);
+      expect(print(roundTrip(ast))).toBe(print(ast));
+    }
+  );
 
   it('keeps in-segment predicates and their negation', () => {
     const ast: SegmentAst = {
