@@ -80,6 +80,9 @@ export function convertValue(v: Value, from: ValueType, to: ValueType): Value | 
  */
 const MISSING_TEXT = '';
 
+/** Slots in a column's look-up cache (a power of two). */
+const RECENT = 4096;
+
 export class Column {
   def: FieldDef;
   /** Numbers and dates (epoch ms); missing rows are NaN unless `missingAsNaN` is off. */
@@ -101,6 +104,8 @@ export class Column {
    */
   readonly dict: string[] = [MISSING_TEXT];
   private readonly dictIndex = new Map<string, number>();
+  /** Hash slot of a text → its code, a cache in front of dictIndex (see intern). */
+  private recent: Int32Array | undefined;
   private raw = false;
   private lastText: string | undefined;
   private lastCode = 0;
@@ -170,8 +175,26 @@ export class Column {
       this.dict.push(s);
       return this.dict.length - 1;
     }
-    let code = this.dictIndex.get(s);
     this.lastText = s;
+    // A small table from a cheap hash of the text (length and three characters) to its last code
+    // answers most look-ups with one string comparison; hashing the whole fresh string for the Map
+    // was the largest single cost of building the store.
+    const len = s.length;
+    const slot =
+      len === 0
+        ? 0
+        : (len * 40503) ^
+          (s.charCodeAt(0) << 4) ^
+          (s.charCodeAt(len >>> 1) << 8) ^
+          (s.charCodeAt(len - 1) << 2);
+    const recent = (this.recent ??= new Int32Array(RECENT));
+    const guess = recent[slot & (RECENT - 1)];
+    // Code 0 is "no value" and never cached.
+    if (guess !== 0 && this.dict[guess] === s) {
+      this.lastCode = guess;
+      return guess;
+    }
+    let code = this.dictIndex.get(s);
     if (code === undefined) {
       code = this.dict.length;
       this.dict.push(s);
@@ -184,6 +207,7 @@ export class Column {
         }
       }
     }
+    recent[slot & (RECENT - 1)] = code;
     this.lastCode = code;
     return code;
   }
@@ -304,6 +328,7 @@ export class Column {
     this.dict.length = 1;
     this.normalized.length = 0;
     this.dictIndex.clear();
+    this.recent = undefined;
     this.raw = false;
     this.lastText = undefined;
     this.sets = 0;

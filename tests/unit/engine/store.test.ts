@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Column } from '../../../src/lib/engine/column';
 import { ColumnarStore } from '../../../src/lib/engine/store';
 import type { FieldDef } from '../../../src/lib/engine/schema';
 
@@ -203,5 +204,33 @@ describe('ColumnarStore events', () => {
     });
     expect(r.added).toBe(1);
     expect(s.totalEvents).toBe(1);
+  });
+});
+
+describe('Column dictionary', () => {
+  it('gives one code per distinct text, also for texts that share a look-up cache slot', () => {
+    const col = new Column(f('s', 'string'));
+    // Same length and the same first, middle and last characters: the same cache slot.
+    const texts = ['abcde', 'aXcde', 'abcde', '', 'aYcde', 'aXcde', '', 'abcde', 'x', 'x'];
+    const codes = texts.map((t) => col.intern(t));
+    expect(codes.every((c) => c > 0)).toBe(true);
+    const byText = new Map<string, number>();
+    texts.forEach((t, i) => {
+      if (!byText.has(t)) byText.set(t, codes[i]);
+      expect(codes[i]).toBe(byText.get(t));
+      expect(col.dict[codes[i]]).toBe(t);
+    });
+    expect(new Set(codes).size).toBe(byText.size);
+  });
+
+  it('keeps codes right after a re-type rebuilds the dictionary', () => {
+    const col = new Column(f('s', 'string'), 4);
+    col.setMany(Int32Array.from([0, 1, 2]), ['10', 'x', '10']);
+    col.retype(f('s', 'number'), 3);
+    col.retype(f('s', 'string'), 3);
+    col.setMany(Int32Array.from([1, 3]), ['10', 'y']);
+    expect([0, 1, 2, 3].map((i) => col.get(i))).toEqual(['10', '10', '10', 'y']);
+    expect(col.codes[0]).toBe(col.codes[1]);
+    expect(col.codes[0]).not.toBe(col.codes[3]);
   });
 });
