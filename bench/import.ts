@@ -115,8 +115,34 @@ async function importThroughUi(
   await page.getByTestId('import-report').waitFor({ timeout: 600_000 });
   const seconds = (Date.now() - t0) / 1000;
   const rowsText = await page.getByTestId('import-report').locator('li').first().innerText();
-  const durations = await page.getByTestId('import-durations').innerText();
-  return { rows: Number(rowsText.replace(/[^0-9]/g, '')), seconds, durations };
+  const shown = await page.getByTestId('import-durations').innerText();
+  // Which thread limited the reading: busy seconds of the parsing thread and of the storing one.
+  const busy = await page.evaluate(
+    () =>
+      new Promise<string>((resolve, reject) => {
+        const open = indexedDB.open('segments');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const all = open.result.transaction('imports').objectStore('imports').getAll();
+          all.onerror = () => reject(all.error);
+          all.onsuccess = () => {
+            type Record = {
+              startedAt: number;
+              durations?: { readerBusyMs?: number; stagingMs?: number; writesMs?: number };
+            };
+            const last = (all.result as Record[]).sort((a, b) => b.startedAt - a.startedAt)[0];
+            const d = last?.durations;
+            open.result.close();
+            resolve(
+              d?.readerBusyMs === undefined
+                ? ''
+                : ` (of reading: parsing thread busy ${(d.readerBusyMs / 1000).toFixed(1)} s, staging ${((d.stagingMs ?? 0) / 1000).toFixed(1)} s, writes ${((d.writesMs ?? 0) / 1000).toFixed(1)} s)`
+            );
+          };
+        };
+      })
+  );
+  return { rows: Number(rowsText.replace(/[^0-9]/g, '')), seconds, durations: shown + busy };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');

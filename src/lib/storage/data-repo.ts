@@ -13,12 +13,19 @@ import type {
 } from './db';
 
 const SMALL_DICT = 8;
+/** Values looked at before deciding whether a column is nearly all distinct (emails, phones, ids). */
+const RAW_CHECK = 1024;
 
-/** Dictionary-encodes strings (null → -1). */
+/**
+ * Dictionary-encodes strings (null → -1). A column whose values are nearly all distinct gets a fresh
+ * entry per value without hashing (its dictionary may then repeat a string: decoding is the same).
+ */
 export function encodeStrings(values: ArrayLike<string | null | undefined | Value>): StoredStrings {
   const dict: string[] = [];
   const lookup = new Map<string, number>();
   const codes = new Int32Array(values.length);
+  let raw = false;
+  let present = 0;
   // Runs of one value are common (a customer's events, one event name): skip the map for them.
   let previous: unknown = undefined;
   let previousCode = -1;
@@ -31,19 +38,26 @@ export function encodeStrings(values: ArrayLike<string | null | undefined | Valu
     let code = -1;
     if (v !== null && v !== undefined) {
       const text = typeof v === 'string' ? v : String(v);
-      // Few distinct values (event names, categories): a scan beats hashing the string.
-      if (dict.length <= SMALL_DICT) {
-        for (let d = 0; d < dict.length; d++) {
-          if (dict[d] === text) {
-            code = d;
-            break;
+      if (raw) code = dict.push(text) - 1;
+      else {
+        // Few distinct values (event names, categories): a scan beats hashing the string.
+        if (dict.length <= SMALL_DICT) {
+          for (let d = 0; d < dict.length; d++) {
+            if (dict[d] === text) {
+              code = d;
+              break;
+            }
           }
+        } else code = lookup.get(text) ?? -1;
+        if (code === -1) {
+          code = dict.length;
+          dict.push(text);
+          lookup.set(text, code);
         }
-      } else code = lookup.get(text) ?? -1;
-      if (code === -1) {
-        code = dict.length;
-        dict.push(text);
-        lookup.set(text, code);
+        if (++present === RAW_CHECK && dict.length * 4 > present * 3) {
+          raw = true;
+          lookup.clear();
+        }
       }
     }
     codes[i] = code;

@@ -48,7 +48,16 @@ export interface ImportRecord {
    * Where the time went (committed imports): reading (parse, map, dedupe, encode, overlapped with
    * writing), waiting for the last writes, the commit, and applying to the in-memory store.
    */
-  durations?: { readMs: number; writeWaitMs: number; commitMs: number; applyMs: number };
+  durations?: {
+    readMs: number;
+    writeWaitMs: number;
+    commitMs: number;
+    applyMs: number;
+    /** Of readMs: busy time of the parsing thread, of the engine staging chunks; chunk writes' wall time. */
+    readerBusyMs?: number;
+    stagingMs?: number;
+    writesMs?: number;
+  };
 }
 
 /**

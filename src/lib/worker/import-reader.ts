@@ -1,7 +1,7 @@
 // Where an import's file is read: in a dedicated import worker when workers exist (the browser), so that
 // parsing and mapping run on one thread while the engine worker writes and applies on the other; inline
 // otherwise (Node tests). Either way the pieces reach `onPiece` in order, one at a time.
-import { fail, issue, type Result } from '$lib/engine/result';
+import { fail, issue, ok, type Result } from '$lib/engine/result';
 import type { ParseSummary } from '$lib/csv/stream';
 import type { ImportSetup } from './api';
 import {
@@ -14,19 +14,41 @@ import {
 /** Chunks the import worker may read ahead of the engine worker. */
 const WINDOW = 3;
 
+/** A read file, and the time the reading thread spent on it (not waiting for the engine worker). */
+export type ReadSummary = ParseSummary & { readonly busyMs: number };
+
 export interface ImportReader {
   read(
     file: Blob,
     setup: ImportSetup,
     onPiece: PieceHandler,
     signal: AbortSignal
-  ): Promise<Result<ParseSummary>>;
+  ): Promise<Result<ReadSummary>>;
 }
 
-const cancelled = (): Result<ParseSummary> => fail(issue('cancelled', 'The import was cancelled.'));
+const cancelled = (): Result<ReadSummary> => fail(issue('cancelled', 'The import was cancelled.'));
 
 export const inlineReader: ImportReader = {
-  read: (file, setup, onPiece, signal) => readImport(file, setup, onPiece, { signal })
+  async read(file, setup, onPiece, signal) {
+    // One thread does both halves: the reading time is the time outside the engine's handler.
+    let handlingMs = 0;
+    const started = performance.now();
+    const result = await readImport(
+      file,
+      setup,
+      async (piece) => {
+        const t = performance.now();
+        await onPiece(piece);
+        handlingMs += performance.now() - t;
+      },
+      { signal }
+    );
+    if (!result.ok) return result;
+    return ok({
+      ...result.value,
+      busyMs: Math.round(performance.now() - started - handlingMs)
+    });
+  }
 };
 
 /**
@@ -43,7 +65,7 @@ export class WorkerReader implements ImportReader {
     setup: ImportSetup,
     onPiece: PieceHandler,
     signal: AbortSignal
-  ): Promise<Result<ParseSummary>> {
+  ): Promise<Result<ReadSummary>> {
     const worker = (this.#worker ??= this.spawn());
     return new Promise((resolve, reject) => {
       let chain: Promise<void> = Promise.resolve();
@@ -77,7 +99,9 @@ export class WorkerReader implements ImportReader {
           });
           chain.catch((error: unknown) => settle(() => reject(error), false));
         } else {
-          const result = message.result;
+          const result: Result<ReadSummary> = message.result.ok
+            ? ok({ ...message.result.value, busyMs: message.busyMs })
+            : message.result;
           chain.then(
             () => settle(() => resolve(result), true),
             () => undefined

@@ -57,7 +57,7 @@ export type ToImportWorker =
 
 export type FromImportWorker =
   | { readonly type: 'piece'; readonly piece: StagedPiece }
-  | { readonly type: 'done'; readonly result: Result<ParseSummary> };
+  | { readonly type: 'done'; readonly result: Result<ParseSummary>; readonly busyMs: number };
 
 export function encodeCustomerColumns(batch: CustomerBatch): CustomerColumns {
   return { ids: [...batch.ids], columns: batch.columns.map(encodeColumn) };

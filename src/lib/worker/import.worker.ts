@@ -12,12 +12,16 @@ import {
 
 let credits = 0;
 let wake: (() => void) | null = null;
+/** Time spent waiting for the engine worker, so that the time spent reading can be told apart. */
+let waitedMs = 0;
 
 const post = (message: FromImportWorker, transfer: ArrayBuffer[] = []) =>
   (self as unknown as Worker).postMessage(message, transfer);
 
 async function send(piece: StagedPiece): Promise<void> {
+  const start = performance.now();
   while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
+  waitedMs += performance.now() - start;
   credits--;
   post({ type: 'piece', piece }, transferables(piece));
 }
@@ -32,10 +36,15 @@ self.onmessage = async (event: MessageEvent<ToImportWorker>) => {
     return;
   }
   credits = message.window;
+  waitedMs = 0;
+  const started = performance.now();
+  const busyMs = () => Math.round(performance.now() - started - waitedMs);
   try {
-    post({ type: 'done', result: await readImport(message.file, message.setup, send) });
+    const result = await readImport(message.file, message.setup, send);
+    post({ type: 'done', result, busyMs: busyMs() });
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
-    post({ type: 'done', result: fail(issue('import-failed', `The import failed: ${text}`)) });
+    const result = fail(issue('import-failed', `The import failed: ${text}`));
+    post({ type: 'done', result, busyMs: busyMs() });
   }
 };

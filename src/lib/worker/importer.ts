@@ -179,11 +179,19 @@ export class Importer {
     };
 
     let seq = 0;
+    /** Time this (engine) worker spent staging pieces, as opposed to waiting for them. */
+    let stagingMs = 0;
+    /** Wall time of the chunk writes (IndexedDB serialisation and the write itself). */
+    let writesMs = 0;
     let writing: Promise<void> = Promise.resolve();
     const write = (task: () => Promise<void>) => {
       // One write in flight while the next chunk is staged: reading, staging and storing overlap.
       const previous = writing;
-      writing = previous.then(task);
+      writing = previous.then(async () => {
+        const t = performance.now();
+        await task();
+        writesMs += performance.now() - t;
+      });
       return previous;
     };
     const writeCustomers = (customers: CustomerColumns) => {
@@ -201,18 +209,27 @@ export class Importer {
         file,
         setup,
         async (piece) => {
+          let t = performance.now();
+          const pause = () => (stagingMs += performance.now() - t);
+          const resume = () => (t = performance.now());
           staged.countRows(piece);
           bytesDone = piece.bytesDone;
           if (piece.customers) {
             const customers = piece.e164 ? withE164(piece.customers, piece.e164) : piece.customers;
-            await writeCustomers(staged.stageCustomers(customers));
+            const written = writeCustomers(staged.stageCustomers(customers));
+            pause();
+            await written;
+            resume();
           }
           if (piece.events) {
             const { customers, events } = staged.stageEvents(piece.events);
-            if (customers) await writeCustomers(customers);
-            if (events) await writeEvents(events);
+            const written = [customers && writeCustomers(customers), events && writeEvents(events)];
+            pause();
+            await Promise.all(written);
+            resume();
           }
           report('reading');
+          pause();
         },
         signal
       );
@@ -273,7 +290,10 @@ export class Importer {
         readMs: Math.round(readDone - started),
         writeWaitMs: Math.round(writesDone - readDone),
         commitMs: Math.round(committedAt - writesDone),
-        applyMs: Math.round(appliedAt - committedAt)
+        applyMs: Math.round(appliedAt - committedAt),
+        readerBusyMs: parsed.value.busyMs,
+        stagingMs: Math.round(stagingMs),
+        writesMs: Math.round(writesMs)
       };
       const final = await this.repo.finishCommitted({ ...committed, durations }, counts);
       const schema = this.workspace.schemaRecords();

@@ -29,6 +29,25 @@ describe('string chunk encoding', () => {
     );
   });
 
+  it('round-trips long columns of nearly distinct values (encoded without hashing)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1000, max: 3000 }),
+        fc.integer({ min: 2, max: 50 }),
+        (n, every) => {
+          // Distinct values with repeats and gaps: nearly all distinct, or not quite.
+          const values = Array.from({ length: n }, (_, i) =>
+            i % every === 0 ? null : i % (every + 1) === 0 ? 'same' : `v${i % (n - every)}`
+          );
+          const encoded = encodeStrings(values);
+          expect(decodeStrings(encoded)).toEqual(values);
+          expect(encoded.dict.length).toBeLessThanOrEqual(n);
+        }
+      ),
+      { numRuns: 30 }
+    );
+  });
+
   it('round-trips typed columns with missing values', () => {
     const cases: [ValueType, fc.Arbitrary<Value>][] = [
       ['number', fc.double({ noNaN: true })],
