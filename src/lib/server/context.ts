@@ -56,7 +56,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   };
 }
 
-let current: Promise<ServerContext> | undefined;
+// Kept on globalThis so that a module reload in the dev server does not open the database twice.
+const slot = globalThis as { __segmentsApiServer?: Promise<ServerContext> };
 
 async function start(config: ServerConfig): Promise<ServerContext> {
   const started = performance.now();
@@ -78,13 +79,14 @@ async function start(config: ServerConfig): Promise<ServerContext> {
 
 /** Opens the database and applies migrations once; later calls share the same start. */
 export function startServer(config: ServerConfig = configFromEnv()): Promise<ServerContext> {
-  if (!current) {
-    current = start(config);
-    current.catch(() => {
-      current = undefined;
+  if (!slot.__segmentsApiServer) {
+    const starting = start(config);
+    slot.__segmentsApiServer = starting;
+    starting.catch(() => {
+      if (slot.__segmentsApiServer === starting) slot.__segmentsApiServer = undefined;
     });
   }
-  return current;
+  return slot.__segmentsApiServer;
 }
 
 export function getServer(): Promise<ServerContext> {
@@ -92,7 +94,7 @@ export function getServer(): Promise<ServerContext> {
 }
 
 export async function stopServer(): Promise<void> {
-  const running = current;
-  current = undefined;
+  const running = slot.__segmentsApiServer;
+  slot.__segmentsApiServer = undefined;
   if (running) await (await running).db.close();
 }

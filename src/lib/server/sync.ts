@@ -13,7 +13,7 @@ import {
   type PushRequest,
   type SegmentPayload
 } from '../sync/protocol';
-import type { Database, Queryable } from './db';
+import type { Database, Queryable, SqlValue } from './db';
 
 interface RecordRow {
   version: number;
@@ -50,66 +50,65 @@ function checkSegment(m: Extract<Mutation, { op: 'put' }>): string | undefined {
   return undefined;
 }
 
+interface Device {
+  readonly id: string;
+  readonly name: string | null;
+}
+
+/**
+ * One push's work in memory: the records it touches are read up front in one query, mutations are
+ * applied to that state in order (each change taking the next sequence number), and the final
+ * states are written back in one statement, so a batch costs a handful of round trips.
+ */
 class Batch {
+  readonly #state = new Map<string, RecordRow | undefined>();
+  readonly #written = new Map<string, RecordRow & { seq: number }>();
+
   constructor(
-    private readonly tx: Queryable,
     private readonly workspaceId: string,
     private seq: number,
-    private readonly deviceId: string,
-    private readonly deviceName: string | null
+    private readonly device: Device
   ) {}
 
   get lastSeq(): number {
     return this.seq;
   }
 
-  async current(recordId: string): Promise<RecordRow | undefined> {
-    const rows = await this.tx.query<RecordRow>(
-      `SELECT version, deleted, body, device_id, device_name, at FROM records
-       WHERE workspace_id = $1 AND record_type = 'segment' AND record_id = $2`,
-      [this.workspaceId, recordId]
+  async load(tx: Queryable, recordIds: readonly string[]): Promise<void> {
+    const rows = await tx.query<RecordRow & { record_id: string }>(
+      `SELECT record_id, version, deleted, body, device_id, device_name, at FROM records
+       WHERE workspace_id = $1 AND record_type = 'segment' AND record_id = ANY($2::uuid[])`,
+      [this.workspaceId, recordIds]
     );
-    return rows[0];
+    for (const id of recordIds) this.#state.set(id, undefined);
+    for (const { record_id, ...row } of rows) this.#state.set(record_id, row);
   }
 
-  /** Writes a record's new state and gives it the next change number. */
-  async write(
+  /** Gives a record a new state and the next change number. */
+  #write(
     recordId: string,
     version: number,
     body: SegmentPayload | null,
     at: number,
-    device: { id: string; name: string | null }
-  ): Promise<number> {
+    device: Device
+  ) {
     this.seq += 1;
-    await this.tx.query(
-      `INSERT INTO records (workspace_id, record_type, record_id, version, deleted, body, device_id, device_name, at, seq)
-       VALUES ($1, 'segment', $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (workspace_id, record_type, record_id) DO UPDATE SET
-         version = EXCLUDED.version, deleted = EXCLUDED.deleted, body = EXCLUDED.body,
-         device_id = EXCLUDED.device_id, device_name = EXCLUDED.device_name, at = EXCLUDED.at,
-         seq = EXCLUDED.seq`,
-      [
-        this.workspaceId,
-        recordId,
-        version,
-        body === null,
-        body === null ? null : JSON.stringify(body),
-        device.id,
-        device.name,
-        at,
-        this.seq
-      ]
-    );
+    const row = {
+      version,
+      deleted: body === null,
+      body,
+      device_id: device.id,
+      device_name: device.name,
+      at,
+      seq: this.seq
+    };
+    this.#state.set(recordId, row);
+    this.#written.set(recordId, row);
     return this.seq;
   }
 
   /** Keeps `body` (a version about to be replaced, or an edit that lost to a delete) as a new segment. */
-  async copy(
-    body: SegmentPayload,
-    of: string,
-    at: number,
-    device: { id: string; name: string | null }
-  ): Promise<string> {
+  #copy(body: SegmentPayload, of: string, at: number, device: Device): string {
     const id = randomUUID();
     const copy: SegmentPayload = {
       ...body,
@@ -117,34 +116,34 @@ class Batch {
       name: conflictName(body.name, device.name, at),
       conflictOf: of
     };
-    await this.write(id, 1, copy, at, device);
+    this.#write(id, 1, copy, at, device);
     return id;
   }
 
-  async apply(m: Mutation): Promise<MutationResult> {
-    const me = { id: this.deviceId, name: this.deviceName };
+  apply(m: Mutation): MutationResult {
+    const me = this.device;
     const base = { mutationId: m.mutationId };
     if (m.op === 'put') {
       const problem = checkSegment(m);
       if (problem) return { ...base, status: 'rejected', error: problem };
     }
-    const cur = await this.current(m.recordId);
+    const cur = this.#state.get(m.recordId);
     const incoming = m.op === 'put' ? m.segment : null;
     if (!cur) {
-      const seq = await this.write(m.recordId, 1, incoming, m.at, me);
+      const seq = this.#write(m.recordId, 1, incoming, m.at, me);
       return { ...base, status: 'applied', version: 1, seq };
     }
     // A device's own queued edits build on each other even before it learns their versions.
-    const sameLine = m.baseVersion === cur.version || cur.device_id === this.deviceId;
+    const sameLine = m.baseVersion === cur.version || cur.device_id === me.id;
     if (cur.deleted) {
       if (incoming === null) return { ...base, status: 'applied', version: cur.version };
       if (sameLine) {
         // An edit made after seeing the delete (or by the device that deleted): it lives again.
-        const seq = await this.write(m.recordId, cur.version + 1, incoming, m.at, me);
+        const seq = this.#write(m.recordId, cur.version + 1, incoming, m.at, me);
         return { ...base, status: 'applied', version: cur.version + 1, seq };
       }
       // The delete wins over an older edit, which is kept as a copy rather than lost.
-      const copyId = await this.copy(incoming, m.recordId, m.at, me);
+      const copyId = this.#copy(incoming, m.recordId, m.at, me);
       return {
         ...base,
         status: 'conflict',
@@ -155,16 +154,49 @@ class Batch {
     }
     const version = cur.version + 1;
     if (sameLine || cur.body === null) {
-      const seq = await this.write(m.recordId, version, incoming, m.at, me);
+      const seq = this.#write(m.recordId, version, incoming, m.at, me);
       return { ...base, status: 'applied', version, seq };
     }
     // Made apart from the server's version: this later arrival wins, the replaced version is kept.
-    const copyId = await this.copy(cur.body, m.recordId, cur.at, {
+    const copyId = this.#copy(cur.body, m.recordId, cur.at, {
       id: cur.device_id ?? '',
       name: cur.device_name
     });
-    const seq = await this.write(m.recordId, version, incoming, m.at, me);
+    const seq = this.#write(m.recordId, version, incoming, m.at, me);
     return { ...base, status: 'conflict', version, seq, conflictCopyId: copyId };
+  }
+
+  /** Writes every touched record's final state (a record changed twice keeps its last number). */
+  async flush(tx: Queryable): Promise<void> {
+    if (this.#written.size === 0) return;
+    const params: SqlValue[] = [this.workspaceId];
+    const rows: string[] = [];
+    for (const [id, r] of this.#written) {
+      const n = params.length;
+      rows.push(
+        `($1, 'segment', $${n + 1}::uuid, $${n + 2}::int, $${n + 3}::boolean, $${n + 4}::jsonb, ` +
+          `$${n + 5}, $${n + 6}, $${n + 7}::bigint, $${n + 8}::bigint)`
+      );
+      params.push(
+        id,
+        r.version,
+        r.deleted,
+        r.body === null ? null : JSON.stringify(r.body),
+        r.device_id,
+        r.device_name,
+        r.at,
+        r.seq
+      );
+    }
+    await tx.query(
+      `INSERT INTO records (workspace_id, record_type, record_id, version, deleted, body, device_id, device_name, at, seq)
+       VALUES ${rows.join(', ')}
+       ON CONFLICT (workspace_id, record_type, record_id) DO UPDATE SET
+         version = EXCLUDED.version, deleted = EXCLUDED.deleted, body = EXCLUDED.body,
+         device_id = EXCLUDED.device_id, device_name = EXCLUDED.device_name, at = EXCLUDED.at,
+         seq = EXCLUDED.seq`,
+      params
+    );
   }
 }
 
@@ -182,31 +214,68 @@ export async function saveSequence(tx: Queryable, workspaceId: string, seq: numb
   await tx.query('UPDATE workspaces SET last_seq = $2 WHERE id = $1', [workspaceId, seq]);
 }
 
+/** PostgreSQL prints UUIDs in lower case: compare them that way. */
+function lowerIds(m: Mutation): Mutation {
+  const recordId = m.recordId.toLowerCase();
+  if (m.op === 'delete') return { ...m, recordId };
+  const { conflictOf, ...segment } = m.segment;
+  return {
+    ...m,
+    recordId,
+    segment: {
+      ...segment,
+      id: segment.id.toLowerCase(),
+      ...(conflictOf ? { conflictOf: conflictOf.toLowerCase() } : {})
+    }
+  };
+}
+
 export async function push(
   db: Database,
   workspaceId: string,
   request: PushRequest
 ): Promise<MutationResult[]> {
+  const ids = request.mutations.map((m) => m.mutationId);
   return db.transaction(async (tx) => {
     const start = await lockSequence(tx, workspaceId);
-    const batch = new Batch(tx, workspaceId, start, request.deviceId, request.deviceName ?? null);
+    const seen = new Map(
+      (
+        await tx.query<{ mutation_id: string; result: MutationResult }>(
+          `SELECT mutation_id, result FROM mutations
+           WHERE workspace_id = $1 AND mutation_id = ANY($2::uuid[])`,
+          [workspaceId, ids]
+        )
+      ).map((r) => [r.mutation_id, r.result])
+    );
+    const batch = new Batch(workspaceId, start, {
+      id: request.deviceId,
+      name: request.deviceName ?? null
+    });
+    await batch.load(tx, [...new Set(request.mutations.map((m) => m.recordId.toLowerCase()))]);
     const results: MutationResult[] = [];
+    const fresh: MutationResult[] = [];
     for (const m of request.mutations) {
-      const seen = await tx.query<{ result: MutationResult }>(
-        'SELECT result FROM mutations WHERE workspace_id = $1 AND mutation_id = $2',
-        [workspaceId, m.mutationId]
-      );
-      if (seen.length > 0) {
-        const before = seen[0].result;
+      const before = seen.get(m.mutationId.toLowerCase());
+      if (before) {
         results.push(before.status === 'rejected' ? before : { ...before, status: 'duplicate' });
         continue;
       }
-      const result = await batch.apply(m);
-      await tx.query(
-        'INSERT INTO mutations (workspace_id, mutation_id, result) VALUES ($1, $2, $3)',
-        [workspaceId, m.mutationId, JSON.stringify(result)]
-      );
+      const result = batch.apply(lowerIds(m));
+      seen.set(m.mutationId.toLowerCase(), result);
+      fresh.push(result);
       results.push(result);
+    }
+    await batch.flush(tx);
+    if (fresh.length > 0) {
+      const params: SqlValue[] = [workspaceId];
+      const values = fresh.map((r) => {
+        params.push(r.mutationId.toLowerCase(), JSON.stringify(r));
+        return `($1, $${params.length - 1}::uuid, $${params.length}::jsonb)`;
+      });
+      await tx.query(
+        `INSERT INTO mutations (workspace_id, mutation_id, result) VALUES ${values.join(', ')}`,
+        params
+      );
     }
     if (batch.lastSeq !== start) await saveSequence(tx, workspaceId, batch.lastSeq);
     return results;

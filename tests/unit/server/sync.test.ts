@@ -73,15 +73,22 @@ describe(`sync push and pull (${BACKEND})`, { timeout: TEST_TIMEOUT }, () => {
     expect(first).toMatchObject({ mutationId: m.mutationId, status: 'applied', version: 1 });
     const [again] = await push(token, deviceA, m);
     expect(again).toMatchObject({ status: 'duplicate', version: 1, seq: first.seq });
+    // The same id twice in one batch is applied once too.
+    const twice = put({ ...vip, name: 'VIP 2' }, 1);
+    const pair = await push(token, deviceA, twice, twice);
+    expect(pair.map((r) => [r.status, r.version])).toEqual([
+      ['applied', 2],
+      ['duplicate', 2]
+    ]);
     const changes = await pullAll(token);
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({
-      seq: first.seq,
+      seq: pair[0].seq,
       recordId: vip.id,
-      version: 1,
+      version: 2,
       deleted: false,
       deviceId: deviceA.deviceId,
-      segment: vip
+      segment: { ...vip, name: 'VIP 2' }
     });
   });
 
@@ -97,6 +104,46 @@ describe(`sync push and pull (${BACKEND})`, { timeout: TEST_TIMEOUT }, () => {
     expect(tail.map((c) => c.seq)).toEqual([21, 22, 23]);
     const none = await call(pullRoute, { token, path: '/api/sync/pull?after=23' });
     expect(none.json).toEqual({ changes: [], cursor: 23, more: false });
+  });
+
+  it('numbers concurrent pushes without gaps, and a pull running alongside misses none', async () => {
+    const token = await workspace();
+    const devices = Array.from({ length: 6 }, (_, i) => ({
+      deviceId: randomUUID(),
+      deviceName: `D${i}`
+    }));
+    let pushing = true;
+    const seen = new Set<string>();
+    const puller = (async () => {
+      let cursor = 0;
+      while (pushing) {
+        const res = await call(pullRoute, {
+          token,
+          path: `/api/sync/pull?after=${cursor}&limit=3`
+        });
+        const page = res.json as PullResponse;
+        page.changes.forEach((c) => seen.add(c.recordId));
+        cursor = page.cursor;
+      }
+      return cursor;
+    })();
+    const results = await Promise.all(
+      devices.map(async (d) => {
+        const out: MutationResult[] = [];
+        for (let i = 0; i < 4; i++)
+          out.push(...(await push(token, d, put(dynamicSegment(), 0), put(dynamicSegment(), 0))));
+        return out;
+      })
+    );
+    pushing = false;
+    const cursor = await puller;
+    (await pullAll(token, cursor)).forEach((c) => seen.add(c.recordId));
+    const seqs = results
+      .flat()
+      .map((r) => r.seq!)
+      .sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 48 }, (_, i) => i + 1));
+    expect(seen.size).toBe(48);
   });
 
   it('keeps the replaced version as a conflict copy when two devices edit apart', async () => {
