@@ -23,7 +23,7 @@ let netA: DeviceNetwork;
 let netB: DeviceNetwork;
 
 test.describe.configure({ mode: 'serial' });
-test.setTimeout(180_000);
+test.setTimeout(300_000);
 
 test.beforeAll(async () => {
   server = new AppServer(SERVER_PORT);

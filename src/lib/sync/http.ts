@@ -20,8 +20,12 @@ export type HttpOutcome<T> =
       readonly path?: string;
     };
 
+/** A request that hangs (a half-open connection) fails after this long, so sync is never stuck on it. */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
 export interface RequestOptions {
   readonly method?: string;
+  readonly timeoutMs?: number;
   readonly token?: string;
   readonly json?: unknown;
   readonly body?: BodyInit;
@@ -76,7 +80,12 @@ export async function request<T>(
   }
   let response: Response;
   try {
-    response = await fetcher(url, { method: options.method ?? 'GET', headers, body });
+    response = await fetcher(url, {
+      method: options.method ?? 'GET',
+      headers,
+      body,
+      signal: AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS)
+    });
   } catch (error) {
     return {
       kind: 'retry',
