@@ -22,7 +22,7 @@ export default defineConfig({
     command: 'node build',
     url: `http://127.0.0.1:${PORT}/`,
     reuseExistingServer: false,
-    env: { PORT: String(PORT), HOST: '127.0.0.1' },
+    env: { PORT: String(PORT), HOST: '127.0.0.1', BODY_SIZE_LIMIT: '20M', DATA_DIR: '.e2e-data' },
     timeout: 60_000
   }
 });

@@ -16,6 +16,7 @@ const run = (cmd, args, env = {}) =>
 
 requireChromium();
 rmSync('test-results', { recursive: true, force: true });
+rmSync('.e2e-data', { recursive: true, force: true });
 mkdirSync('test-results', { recursive: true });
 
 let passed = 0;
