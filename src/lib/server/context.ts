@@ -51,7 +51,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       perSecond: positive(env.RATE_LIMIT_PER_SECOND, 20),
       burst: positive(env.RATE_LIMIT_BURST, 100)
     },
-    addressRateLimit: { perSecond: 0.2, burst: 10 },
+    // Generous: a test suite opens many fresh browser profiles; a flood still stops after 60.
+    addressRateLimit: { perSecond: 0.5, burst: 60 },
     poolSize: positive(env.DATABASE_POOL_SIZE, 10)
   };
 }

@@ -69,8 +69,14 @@ export async function readBody(request: Request, limit: number): Promise<Uint8Ar
     }
   } catch (e) {
     if (e instanceof HttpError) throw e;
-    // The server in front (adapter-node) errors the stream with a 413 past BODY_SIZE_LIMIT.
-    if ((e as { status?: number }).status === 413) throw tooLarge();
+    // The server in front (adapter-node) errors the stream with a 413 past its BODY_SIZE_LIMIT.
+    if ((e as { status?: number }).status === 413)
+      throw new HttpError(
+        413,
+        'too-large',
+        "The request body is larger than the server's BODY_SIZE_LIMIT (start it with npm start, " +
+          'or set BODY_SIZE_LIMIT=20M).'
+      );
     throw new HttpError(400, 'bad-body', 'The request body could not be read.');
   }
   const body = new Uint8Array(size);

@@ -13,7 +13,8 @@ import { BACKEND, freshDatabase, START_TIMEOUT, TEST_TIMEOUT, type TestDatabase 
 
 let target: TestDatabase;
 let db: Database;
-const open = () => openDatabase({ url: target.databaseUrl, dataDir: join(target.dataDir, 'db') });
+const open = () =>
+  openDatabase({ url: target.databaseUrl, dataDir: join(target.dataDir, 'pglite') });
 
 beforeAll(async () => {
   target = await freshDatabase();

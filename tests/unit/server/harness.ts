@@ -1,9 +1,20 @@
 // Test harness for the API: starts the server context on a fresh database (PGlite in a temp dir, or a
 // fresh schema of the PostgreSQL at TEST_DATABASE_URL / DATABASE_URL), and calls route handlers with
 // real Request objects, as SvelteKit would.
-import { mkdtempSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { configFromEnv, startServer, stopServer, type ServerConfig } from '$lib/server/context';
 import type { ApiEvent } from '$lib/server/http';
@@ -22,11 +33,67 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A database nobody else uses: a new schema on PostgreSQL, a new directory for PGlite. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function pgliteVersion(): string {
+  try {
+    const file = join(process.cwd(), 'node_modules/@electric-sql/pglite/package.json');
+    return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * An initialised, empty PGlite data directory, made once per PGlite version and copied for each test
+ * file: initdb in WebAssembly takes a minute on a busy machine, opening a copy a few seconds. Test
+ * files run in parallel processes, so the first one makes it under a lock directory.
+ */
+async function pgliteTemplate(): Promise<string> {
+  const dir = join(tmpdir(), `segments-pglite-template-${pgliteVersion()}`);
+  const ready = join(dir, '.ready');
+  const lock = `${dir}.lock`;
+  const deadline = Date.now() + START_TIMEOUT;
+  while (!existsSync(ready)) {
+    if (Date.now() > deadline) throw new Error(`No PGlite template at ${dir} in time`);
+    try {
+      mkdirSync(lock);
+    } catch {
+      // Someone else is making it; a lock older than 5 minutes was left by a killed run.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 300_000)
+        rmSync(lock, { recursive: true, force: true });
+      await sleep(250);
+      continue;
+    }
+    try {
+      const building = `${dir}.building-${process.pid}`;
+      rmSync(building, { recursive: true, force: true });
+      const db = await PGlite.create(building);
+      await db.query('SELECT 1');
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+      renameSync(building, dir);
+      writeFileSync(ready, '');
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+  return dir;
+}
+
+/**
+ * A database nobody else uses: a new schema on PostgreSQL, a new directory for PGlite (the
+ * store opens `dataDir/pglite`, which starts as a copy of the template).
+ */
 export async function freshDatabase(): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'segments-api-'));
-  if (!POSTGRES_URL)
+  if (!POSTGRES_URL) {
+    cpSync(await pgliteTemplate(), join(dataDir, 'pglite'), {
+      recursive: true,
+      filter: (src) => !src.endsWith('.ready')
+    });
     return { dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
   const schema = `test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
