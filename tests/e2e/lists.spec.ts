@@ -3,7 +3,7 @@
 // add / remove members by search; compare two segments' overlap; export chosen columns and import the
 // file back as customers, getting the same data.
 import { expect, test, type Page } from '@playwright/test';
-import { expectAccessible, ImportPage, OverviewPage } from './pages';
+import { expectAccessible, ImportPage, OverviewPage, parseCsv } from './pages';
 import { ListUploadPanel, OverlapPage, StaticSegmentPage } from './lists-pages';
 
 // Each journey loads the sample data first; on this shared machine that alone can take half a minute.
@@ -19,35 +19,6 @@ const LIST = [
   '"=HYPERLINK(""http://evil.example"")",formula',
   ''
 ].join('\n');
-
-/** Parses the app's CSV (quoted cells with doubled quotes, CRLF line ends). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\n') {
-      row.push(cell.replace(/\r$/, ''));
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += ch;
-  }
-  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
-  return rows;
-}
 
 /** Loads the sample data online, waits for the service worker, then cuts the network. */
 async function sampleDataOffline(page: Page, setOffline: (offline: boolean) => Promise<void>) {

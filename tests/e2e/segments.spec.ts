@@ -7,40 +7,12 @@ import {
   ExportsPage,
   OverviewPage,
   SegmentEditorPage,
-  SegmentsPage
+  SegmentsPage,
+  parseCsv
 } from './pages';
 
 const SEED = 'total_spent > 10000 AND NOT performed Purchased in last 3 months';
 const TYPO = 'total_spnt > 10000 AND NOT performed Purchased in last 3 months';
-
-/** Parses the app's CSV (quoted cells with doubled quotes, CRLF line ends). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\n') {
-      row.push(cell.replace(/\r$/, ''));
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += ch;
-  }
-  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
-  return rows;
-}
 
 async function createSeedSegment(
   page: Page
