@@ -120,7 +120,8 @@ export type PushRequest = v.InferOutput<typeof PushRequest>;
  * What became of one mutation: `applied` (now at `version`, change `seq`), `duplicate` (this mutation id
  * was applied before: acknowledged, not applied again), `conflict` (applied, but another device's version
  * was kept as the conflict copy `conflictCopyId`; or, for an edit of a deleted record, the edit itself
- * became the copy), `rejected` (invalid: the client shows `error` and stops retrying it).
+ * became the copy `conflictCopyId` and there is no `version`: the record stays deleted), `rejected`
+ * (invalid: the client shows `error` and stops retrying it).
  */
 export const MutationResult = v.object({
   mutationId: Uuid,
@@ -128,6 +129,11 @@ export const MutationResult = v.object({
   version: v.optional(Version),
   seq: v.optional(v.number()),
   conflictCopyId: v.optional(Uuid),
+  /**
+   * Another segment of the workspace already had the name sent (names are compared with spaces
+   * collapsed, ignoring case): the server stored this one as `renamedTo` ("VIP (2)"), which pulls bring.
+   */
+  renamedTo: v.optional(v.string()),
   error: v.optional(v.string())
 });
 export type MutationResult = v.InferOutput<typeof MutationResult>;

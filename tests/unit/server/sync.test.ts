@@ -1,6 +1,8 @@
 // Push and pull through the real route handlers and database: idempotency, change order, pages,
-// conflict copies, tombstones, rule validation, and workspace isolation.
+// conflict copies (also for edits queued apart, against a reference model of what must be kept),
+// tombstones, unique segment names, rule validation, and workspace isolation.
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POST as pushRoute } from '../../../src/routes/api/sync/push/+server';
 import { GET as pullRoute } from '../../../src/routes/api/sync/pull/+server';
@@ -196,7 +198,9 @@ describe(`sync push and pull (${BACKEND})`, { timeout: TEST_TIMEOUT }, () => {
     expect(deleted).toMatchObject({ status: 'applied', version: 2 });
     const late = Date.UTC(2026, 10, 28, 9, 30);
     const [edit] = await push(token, deviceB, put({ ...s, rule: 'total_spent < 10' }, 1, late));
-    expect(edit).toMatchObject({ status: 'conflict', version: 2 });
+    expect(edit.status).toBe('conflict');
+    // No version: the record stays deleted, and B has not seen that version.
+    expect(edit).not.toHaveProperty('version');
 
     const latest = new Map((await pullAll(token)).map((c) => [c.recordId, c]));
     expect(latest.get(s.id)).toMatchObject({ deleted: true, version: 2 });
@@ -267,5 +271,202 @@ describe(`sync push and pull (${BACKEND})`, { timeout: TEST_TIMEOUT }, () => {
     ).toBe(true);
     const session = await call(sessionRoute, { token: tokenB });
     expect(session.status).toBe(200);
+  });
+
+  it("keeps another device's edit once when a device's queued edits all carry the same old base version", async () => {
+    const token = await workspace();
+    const s = dynamicSegment();
+    await push(token, deviceA, put(s, 0));
+    // B edits while A is offline with three edits queued, each made on version 1.
+    const fromB = { ...s, rule: 'total_spent > 7' };
+    expect((await push(token, deviceB, put(fromB, 1)))[0].status).toBe('applied');
+    const queued = [1, 2, 3].map((i) => put({ ...s, rule: `total_spent > ${100 * i}` }, 1));
+    const separately: MutationResult[] = [];
+    for (const m of queued) separately.push(...(await push(token, deviceA, m)));
+    expect(separately.map((r) => [r.status, r.version])).toEqual([
+      ['conflict', 3],
+      ['applied', 4],
+      ['applied', 5]
+    ]);
+    const latest = new Map((await pullAll(token)).map((c) => [c.recordId, c]));
+    expect(segmentOf(latest.get(s.id))?.rule).toBe('total_spent > 300');
+    const copies = segmentsOf([...latest.values()]).filter((c) => c.conflictOf === s.id);
+    expect(copies.map((c) => [c.name, c.kind === 'dynamic' && c.rule])).toEqual([
+      ['VIP (conflict from Device B, 14:02)', 'total_spent > 7']
+    ]);
+
+    // The same in one batch, on another segment.
+    const t = dynamicSegment({ name: 'Other' });
+    await push(token, deviceA, put(t, 0));
+    await push(token, deviceB, put({ ...t, rule: 'total_spent > 8' }, 1));
+    const batch = await push(
+      token,
+      deviceA,
+      ...[1, 2, 3].map((i) => put({ ...t, rule: `total_spent > ${1000 * i}` }, 1))
+    );
+    expect(batch.map((r) => r.status)).toEqual(['conflict', 'applied', 'applied']);
+    const all = segmentsOf(await pullAll(token));
+    expect(
+      all.filter((c) => c.conflictOf === t.id).map((c) => c.kind === 'dynamic' && c.rule)
+    ).toEqual(['total_spent > 8']);
+  });
+
+  it('keeps every version another device replaced without seeing it, and no other (reference model)', async () => {
+    // Two or three devices edit one segment; each queues edits and pushes them one by one, every
+    // edit carrying the version the device last pulled (the same old base for all its queued ones).
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('edit' as const), device: fc.nat(2) }),
+      fc.record({ kind: fc.constant('push' as const), device: fc.nat(2) }),
+      fc.record({ kind: fc.constant('pull' as const), device: fc.nat(2) })
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 14 }), async (steps) => {
+        const token = await workspace();
+        const s = dynamicSegment();
+        const devices = [0, 1, 2].map((i) => ({
+          deviceId: randomUUID(),
+          deviceName: `D${i}`,
+          seen: 1,
+          queue: [] as string[]
+        }));
+        await push(token, devices[0], put(s, 0));
+        // The reference: the server's current content, who wrote it and its version.
+        let current = { rule: s.rule, device: 0, version: 1 };
+        const mustKeep: string[] = [];
+        let n = 0;
+        const pushOne = async (d: number) => {
+          const dev = devices[d];
+          const rule = dev.queue.shift();
+          if (rule === undefined) return;
+          const [r] = await push(token, dev, put({ ...s, rule }, dev.seen));
+          expect(['applied', 'conflict']).toContain(r.status);
+          if (current.device !== d && dev.seen !== current.version) mustKeep.push(current.rule);
+          current = { rule, device: d, version: current.version + 1 };
+          expect(r.version).toBe(current.version);
+        };
+        for (const st of steps) {
+          const dev = devices[st.device];
+          if (st.kind === 'edit') dev.queue.push(`total_spent > ${++n}`);
+          else if (st.kind === 'push') await pushOne(st.device);
+          else if (dev.queue.length === 0) dev.seen = current.version;
+        }
+        for (let d = 0; d < 3; d++) while (devices[d].queue.length > 0) await pushOne(d);
+        const latest = new Map((await pullAll(token)).map((c) => [c.recordId, c]));
+        expect(segmentOf(latest.get(s.id))).toMatchObject({ rule: current.rule });
+        const kept = segmentsOf([...latest.values()])
+          .filter((c) => c.conflictOf === s.id)
+          .map((c) => (c.kind === 'dynamic' ? c.rule : ''));
+        expect(kept.sort()).toEqual(mustKeep.sort());
+      }),
+      { numRuns: 25 }
+    );
+  });
+
+  it("sends a device's queued edits of a segment another device deleted to one copy, and the delete stays", async () => {
+    const token = await workspace();
+    const s = dynamicSegment({ name: 'Churn risk' });
+    await push(token, deviceA, put(s, 0));
+    await push(token, deviceB, del(s.id, 1));
+    const results: MutationResult[] = [];
+    for (const i of [1, 2, 3])
+      results.push(...(await push(token, deviceA, put({ ...s, rule: `total_spent > ${i}` }, 1))));
+    expect(results.map((r) => r.status)).toEqual(['conflict', 'conflict', 'conflict']);
+    expect(new Set(results.map((r) => r.conflictCopyId)).size).toBe(1);
+    results.forEach((r) => expect(r).not.toHaveProperty('version'));
+    // The same edits sent again with the version the first answer gave (none): still not revived.
+    const [late] = await push(token, deviceA, put({ ...s, rule: 'total_spent > 4' }, 1));
+    expect(late.conflictCopyId).toBe(results[0].conflictCopyId);
+    const latest = new Map((await pullAll(token)).map((c) => [c.recordId, c]));
+    expect(latest.get(s.id)).toMatchObject({ deleted: true, version: 2 });
+    const copies = segmentsOf([...latest.values()]).filter((c) => c.conflictOf === s.id);
+    expect(copies).toHaveLength(1);
+    expect(copies[0]).toMatchObject({
+      name: 'Churn risk (conflict from Device A, 14:02)',
+      rule: 'total_spent > 4'
+    });
+    // Once the copy is discarded, a further stale edit makes a new one (it is not lost either).
+    await push(token, deviceA, del(copies[0].id, 1));
+    const [again] = await push(token, deviceA, put({ ...s, rule: 'total_spent > 5' }, 1));
+    expect(again.conflictCopyId).not.toBe(copies[0].id);
+  });
+
+  it('makes no copy when an edit made apart is the same as the version it replaces', async () => {
+    const token = await workspace();
+    const s = dynamicSegment();
+    await push(token, deviceA, put(s, 0));
+    const same = { ...s, rule: 'total_spent > 1', updatedAt: T0 + 1 };
+    await push(token, deviceA, put(same, 1));
+    // B made the same change apart; a third device that never saw the segment sends it as new.
+    const [b] = await push(token, deviceB, put({ ...same, updatedAt: T0 + 2 }, 1));
+    expect(b).toMatchObject({ status: 'applied', version: 3 });
+    const [c] = await push(token, { deviceId: randomUUID(), deviceName: 'C' }, put(same, 0));
+    expect(c).toMatchObject({ status: 'applied', version: 4 });
+    expect(segmentsOf(await pullAll(token))).toHaveLength(1);
+  });
+
+  it('never lets two live segments share a name: the later one gets a number, the same way for everyone', async () => {
+    const token = await workspace();
+    const first = dynamicSegment({ name: 'VIP' });
+    const second = dynamicSegment({ name: 'vip' });
+    const third = dynamicSegment({ name: 'VIP' });
+    const [a] = await push(token, deviceA, put(first, 0));
+    expect(a).not.toHaveProperty('renamedTo');
+    const [b, c] = await push(token, deviceB, put(second, 0), put(third, 0));
+    expect(b).toMatchObject({ status: 'applied', renamedTo: 'vip (2)' });
+    expect(c).toMatchObject({ status: 'applied', renamedTo: 'VIP (3)' });
+    // Names compare with spaces collapsed and case ignored, as `in segment "…"` does.
+    const [d] = await push(token, deviceB, put(dynamicSegment({ name: 'Vip  (2)' }), 0));
+    expect(d.renamedTo).toBe('Vip  (2) (2)');
+    // An edit keeps its number; renaming one away frees the name within the same batch.
+    const [keep] = await push(
+      token,
+      deviceB,
+      put({ ...second, name: 'vip (2)', rule: 'vip = true' }, 2)
+    );
+    expect(keep).not.toHaveProperty('renamedTo');
+    const [away, into] = await push(
+      token,
+      deviceA,
+      put({ ...first, name: 'Old VIP' }, 1),
+      put({ ...third, name: 'VIP' }, 1)
+    );
+    expect(away).not.toHaveProperty('renamedTo');
+    expect(into).not.toHaveProperty('renamedTo');
+    // A delete frees a name too.
+    await push(token, deviceA, del(first.id, 2));
+    const [reuse] = await push(token, deviceA, put(dynamicSegment({ name: 'Old VIP' }), 0));
+    expect(reuse).not.toHaveProperty('renamedTo');
+    const live = segmentsOf(await pullAll(token));
+    const names = live.map((x) => x.name.replace(/\s+/g, ' ').toLowerCase());
+    expect(new Set(names).size).toBe(names.length);
+    expect(live.map((x) => x.name).sort()).toEqual(['Old VIP', 'VIP', 'Vip  (2) (2)', 'vip (2)']);
+  });
+
+  it('numbers a conflict copy whose name is taken', async () => {
+    const token = await workspace();
+    const s = dynamicSegment();
+    await push(token, deviceA, put(s, 0));
+    await push(token, deviceB, put({ ...s, rule: 'total_spent > 1' }, 1));
+    const [first] = await push(token, deviceA, put({ ...s, rule: 'total_spent > 2' }, 1));
+    // Each edit replaces the other device's without having seen it, within the same minute: the
+    // copies' names repeat, so the later ones are numbered.
+    const [second] = await push(token, deviceB, put({ ...s, rule: 'total_spent > 3' }, 2));
+    await push(token, deviceA, put({ ...s, rule: 'total_spent > 4' }, 3));
+    const [third] = await push(token, deviceB, put({ ...s, rule: 'total_spent > 5' }, 4));
+    expect([first, second, third].map((r) => r.status)).toEqual([
+      'conflict',
+      'conflict',
+      'conflict'
+    ]);
+    const names = segmentsOf(await pullAll(token))
+      .filter((c) => c.conflictOf === s.id)
+      .map((c) => c.name)
+      .sort();
+    expect(names).toEqual([
+      'VIP (conflict from Device A, 14:02)',
+      'VIP (conflict from Device A, 14:02) (2)',
+      'VIP (conflict from Device B, 14:02)',
+      'VIP (conflict from Device B, 14:02) (2)'
+    ]);
   });
 });
