@@ -128,8 +128,12 @@ class Batch {
   async load(tx: Queryable, mutations: readonly Mutation[]): Promise<void> {
     const ids = [...new Set(mutations.map((m) => m.recordId))];
     await this.#loadRows(tx, ids);
-    // The copies this device's edits of deleted records became (only when some record is deleted).
-    const deleted = ids.filter((id) => this.#state.get(id)?.deleted);
+    // The copies this device's edits became of records it had not seen (deleted ones, or ones it sends
+    // as new): only looked up when there are such records.
+    const unseen = new Set(mutations.filter((m) => m.baseVersion === 0).map((m) => m.recordId));
+    const deleted = ids.filter(
+      (id) => this.#state.get(id)?.deleted || (unseen.has(id) && this.#state.get(id))
+    );
     if (deleted.length > 0) {
       const copies = await tx.query<{ record_id: string; of: string }>(
         `SELECT record_id, body->>'conflictOf' AS of FROM records
@@ -246,6 +250,32 @@ class Batch {
     };
   }
 
+  /**
+   * The edit itself becomes a conflict copy and the record is left as it is: no version in the answer,
+   * the device has not seen the record's state (pulls bring it). A later edit of the record from the
+   * same device, made before it saw that state too, goes to the same copy rather than making another.
+   */
+  #keptAsCopy(m: Mutation, incoming: SegmentPayload): MutationResult {
+    const me = this.device;
+    const lineCopy = this.#lineCopies.get(m.recordId);
+    const copyRow = lineCopy ? this.#state.get(lineCopy) : undefined;
+    let copyId: string;
+    if (lineCopy && copyRow && !copyRow.deleted && copyRow.device_id === me.id) {
+      const body: SegmentPayload = {
+        ...incoming,
+        id: lineCopy,
+        name: conflictName(incoming.name, me.name, m.at),
+        conflictOf: m.recordId
+      };
+      this.#write(lineCopy, copyRow.version + 1, body, m.at, me);
+      copyId = lineCopy;
+    } else {
+      copyId = this.#copy(incoming, m.recordId, m.at, me);
+      this.#lineCopies.set(m.recordId, copyId);
+    }
+    return { mutationId: m.mutationId, status: 'conflict', seq: this.seq, conflictCopyId: copyId };
+  }
+
   apply(m: Mutation): MutationResult {
     const me = this.device;
     const base = { mutationId: m.mutationId };
@@ -274,26 +304,13 @@ class Batch {
           this.#write(m.recordId, version, incoming, m.at, me)
         );
       }
-      // The delete wins over an older edit, which is kept as a copy rather than lost. A later edit
-      // from the same device (also made before it saw the delete) goes to that copy.
-      const lineCopy = this.#lineCopies.get(m.recordId);
-      const copyRow = lineCopy ? this.#state.get(lineCopy) : undefined;
-      let copyId: string;
-      if (lineCopy && copyRow && !copyRow.deleted && copyRow.device_id === me.id) {
-        const body: SegmentPayload = {
-          ...incoming,
-          id: lineCopy,
-          name: conflictName(incoming.name, me.name, m.at),
-          conflictOf: m.recordId
-        };
-        this.#write(lineCopy, copyRow.version + 1, body, m.at, me);
-        copyId = lineCopy;
-      } else {
-        copyId = this.#copy(incoming, m.recordId, m.at, me);
-        this.#lineCopies.set(m.recordId, copyId);
-      }
-      // No version: the record stays deleted, and this device has not seen its tombstone yet.
-      return { ...base, status: 'conflict', seq: this.seq, conflictCopyId: copyId };
+      // The delete wins over an older edit, which is kept as a copy rather than lost.
+      return this.#keptAsCopy(m, incoming);
+    }
+    if (m.baseVersion === 0 && incoming !== null && !sameLine) {
+      // A device that never saw this record sends another version of it: it joined this workspace
+      // with segments from another one. The workspace's version stays; the device's is kept as a copy.
+      return this.#keptAsCopy(m, incoming);
     }
     const version = cur.version + 1;
     if (sameLine || cur.body === null) {

@@ -2,7 +2,7 @@
 // UI shows, the outbox's read side (batches in order, acknowledgements, rejections, retries), and pulled
 // changes applied to the local segments and exports, each page in one transaction with its cursor.
 import { parse } from '$lib/engine/parser';
-import { stripSpans } from '$lib/engine/model';
+import { stripSpans, type RuleNode } from '$lib/engine/model';
 import type { Change, MutationResult, SegmentPayload } from '$lib/sync/protocol';
 import type { ExportRecord, OutboxEntry, SegmentRecord, SegmentsDb, SyncRecord } from './db';
 import { enqueueExport, enqueueSegment } from './outbox';
@@ -73,21 +73,30 @@ export class SyncRepo {
   /**
    * Links this device to a workspace. Joining another workspace starts over: the cursor goes back to
    * 0, what was known of the old workspace's records is forgotten (its exports from other devices are
-   * dropped), and every segment and export made here is queued for the new workspace.
+   * dropped), and every segment and export on this device is queued for the new workspace, whose
+   * server makes no copy of a segment it already holds as it is (joining again duplicates nothing).
+   * A first link keeps the outbox as it is: everything made here is in it already.
    */
   async setWorkspace(link: WorkspaceLink, now: number): Promise<void> {
     const db = this.db;
     await db.transaction(
       'rw',
-      [db.meta, db.outbox, db.syncRecords, db.segments, db.exports],
+      [db.meta, db.outbox, db.syncRecords, db.segments, db.exports, db.exportFiles],
       async () => {
         const current = await this.workspace();
         await db.meta.put({ key: META_KEYS.workspace, value: link });
-        if (current === undefined || current.workspaceId === link.workspaceId) return;
+        if (current?.workspaceId === link.workspaceId) return;
+        const fresh =
+          current === undefined &&
+          (await this.cursor()) === 0 &&
+          (await db.syncRecords.count()) === 0;
+        if (fresh) return;
         await db.meta.put({ key: META_KEYS.cursor, value: 0 });
         await db.syncRecords.clear();
         await db.outbox.clear();
-        await db.exports.filter((e) => e.remote === true).delete();
+        const remote = await db.exports.filter((e) => e.remote === true).primaryKeys();
+        await db.exports.bulkDelete(remote);
+        await db.exportFiles.bulkDelete(remote);
         for (const s of await db.segments.toArray()) {
           if (s.deletedAt === undefined) await enqueueSegment(db, s, 'put', now);
         }
@@ -183,7 +192,9 @@ export class SyncRepo {
 
   /**
    * Records the server's answer to a batch: acknowledged entries leave the outbox and their record's
-   * server version moves on; rejected entries stay, marked, with the reason.
+   * server version moves on; rejected entries stay, marked, with the reason. A segment the server
+   * renamed (another of the workspace had its name) takes that name here too, and this device's rules
+   * that named it follow.
    */
   async acknowledge(
     batch: readonly OutgoingMutation[],
@@ -216,26 +227,61 @@ export class SyncRepo {
           .equals(entry.recordId)
           .filter((e) => e.status === 'pending')
           .count();
-        // Only `applied` says the record is now this content; after a conflict (or a duplicate, whose
-        // first outcome is unknown) the pulls that follow bring the record's state.
-        const confirmed = result.status === 'applied' && result.version !== undefined;
+        const renamed =
+          result.renamedTo !== undefined && stillWaiting === 0
+            ? await this.#renamedByServer(entry.recordId, result.renamedTo, now)
+            : false;
+        segmentsChanged ||= renamed;
+        // Only `applied` says the record is now this content (with the server's name, taken above);
+        // after a conflict (or a duplicate, whose first outcome is unknown) the pulls that follow
+        // bring the record's state.
+        const confirmed =
+          result.status === 'applied' &&
+          result.version !== undefined &&
+          (result.renamedTo === undefined || renamed);
+        const remoteDeleted = known?.remoteDeleted === true;
         const next: SyncRecord = {
           id: entry.recordId,
           recordType: 'segment',
           serverVersion: confirmed ? (result.version as number) : (known?.serverVersion ?? 0),
           syncedAt: now,
           ...(!confirmed && result.version !== undefined ? { pushedVersion: result.version } : {}),
-          ...(known?.remoteDeleted && stillWaiting > 0 ? { remoteDeleted: true } : {})
+          ...(remoteDeleted && stillWaiting > 0 ? { remoteDeleted: true } : {})
         };
         await db.syncRecords.put(next);
         // Another device deleted the record while this change waited: the server kept the delete and
         // made this edit a conflict copy (pulled as its own segment), so the record goes here too.
-        if (known?.remoteDeleted && stillWaiting === 0 && result.status === 'conflict') {
+        if (remoteDeleted && stillWaiting === 0 && result.status === 'conflict') {
           segmentsChanged = (await this.#tombstone(entry.recordId, now)) || segmentsChanged;
         }
       }
     });
     return { acknowledged, rejected, segmentsChanged };
+  }
+
+  /**
+   * The server stored this device's segment under another name. Rules here that named it by its old
+   * name meant it (no other segment here had that name), so they follow, and go to the server too.
+   */
+  async #renamedByServer(id: string, name: string, now: number): Promise<boolean> {
+    const db = this.db;
+    const local = await db.segments.get(id);
+    if (!local || local.deletedAt !== undefined) return false;
+    const old = local.name;
+    await db.segments.put({ ...local, name, version: local.version + 1 });
+    const active = (await db.segments.toArray()).filter((s) => s.deletedAt === undefined);
+    const key = (n: string) => n.replace(/\s+/g, ' ').trim().toLowerCase();
+    if (active.some((s) => s.id !== id && key(s.name) === key(old))) return true;
+    for (const s of active) {
+      if (s.id === id || !s.rule) continue;
+      const root = renameRefs(s.rule.root, key(old), name);
+      if (root === s.rule.root) continue;
+      const rule = { ...s.rule, root };
+      const next: SegmentRecord = { ...s, rule, updatedAt: now, version: s.version + 1 };
+      await db.segments.put(next);
+      await enqueueSegment(db, next, 'put', now);
+    }
+    return true;
   }
 
   /** A try that did not get through (offline, server error): the entries stay pending, with why. */
@@ -463,5 +509,26 @@ export class SyncRepo {
       await enqueueSegment(db, gone, 'delete', now);
       return true;
     });
+  }
+}
+
+/** `in segment "<old>"` (compared as rules compare names) becomes `in segment "<to>"`; unchanged: the same node. */
+function renameRefs(node: RuleNode, oldKey: string, to: string): RuleNode {
+  switch (node.type) {
+    case 'in-segment':
+      return node.segment.replace(/\s+/g, ' ').trim().toLowerCase() === oldKey
+        ? { ...node, segment: to }
+        : node;
+    case 'not': {
+      const child = renameRefs(node.child, oldKey, to);
+      return child === node.child ? node : { ...node, child };
+    }
+    case 'and':
+    case 'or': {
+      const children = node.children.map((c) => renameRefs(c, oldKey, to));
+      return children.every((c, i) => c === node.children[i]) ? node : { ...node, children };
+    }
+    default:
+      return node;
   }
 }

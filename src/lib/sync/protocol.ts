@@ -119,9 +119,10 @@ export type PushRequest = v.InferOutput<typeof PushRequest>;
 /**
  * What became of one mutation: `applied` (now at `version`, change `seq`), `duplicate` (this mutation id
  * was applied before: acknowledged, not applied again), `conflict` (applied, but another device's version
- * was kept as the conflict copy `conflictCopyId`; or, for an edit of a deleted record, the edit itself
- * became the copy `conflictCopyId` and there is no `version`: the record stays deleted), `rejected`
- * (invalid: the client shows `error` and stops retrying it).
+ * was kept as the conflict copy `conflictCopyId`; or the edit itself became the copy `conflictCopyId`
+ * and there is no `version`: the record stays as it was, deleted, or the workspace's version of a record
+ * a joining device sent with `baseVersion` 0), `rejected` (invalid: the client shows `error` and stops
+ * retrying it).
  */
 export const MutationResult = v.object({
   mutationId: Uuid,

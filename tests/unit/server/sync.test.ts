@@ -404,6 +404,28 @@ describe(`sync push and pull (${BACKEND})`, { timeout: TEST_TIMEOUT }, () => {
     expect(segmentsOf(await pullAll(token))).toHaveLength(1);
   });
 
+  it("keeps the workspace's version when a joining device sends another version as new, and the device's as a copy", async () => {
+    const token = await workspace();
+    const s = dynamicSegment({ name: 'Shared' });
+    await push(token, deviceA, put(s, 0));
+    await push(token, deviceA, put({ ...s, rule: 'total_spent > 2' }, 1));
+    // C had this segment from another workspace (an older version) and joins with it, base version 0.
+    const deviceC = { deviceId: randomUUID(), deviceName: 'Device C' };
+    const [c] = await push(token, deviceC, put(s, 0));
+    expect(c.status).toBe('conflict');
+    expect(c).not.toHaveProperty('version');
+    const [again] = await push(token, deviceC, put({ ...s, rule: 'total_spent > 3' }, 0));
+    expect(again.conflictCopyId).toBe(c.conflictCopyId);
+    const latest = new Map((await pullAll(token)).map((x) => [x.recordId, x]));
+    expect(latest.get(s.id)).toMatchObject({ version: 2, segment: { rule: 'total_spent > 2' } });
+    expect(segmentOf(latest.get(c.conflictCopyId!))).toMatchObject({
+      name: 'Shared (conflict from Device C, 14:02)',
+      rule: 'total_spent > 3',
+      conflictOf: s.id
+    });
+    expect(segmentsOf([...latest.values()])).toHaveLength(2);
+  });
+
   it('never lets two live segments share a name: the later one gets a number, the same way for everyone', async () => {
     const token = await workspace();
     const first = dynamicSegment({ name: 'VIP' });

@@ -314,3 +314,134 @@ describe.each(servers)('sync between two devices through %s', (_, makeServer) =>
     }
   );
 });
+
+describe('sync between devices through the API route handlers on PGlite', () => {
+  const view = async (api: WorkerApi) =>
+    (await api.segments()).map((s) => [s.name.replace(/\d\d:\d\d/, 'HH:MM'), s.query]).sort();
+
+  it(
+    'several edits queued offline on A keep the edit B made meanwhile, and make no copies of each other',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const { a, b } = await pair(apiFetch);
+      const vip = await create(a.api, 'VIP', 'vip = true');
+      await a.sync.syncNow();
+      await b.sync.syncNow();
+      a.net.down = true;
+      for (const n of [1, 2, 3]) await a.api.updateSegment(vip.id, { query: `total_spent > ${n}` });
+      await b.api.updateSegment(vip.id, { query: 'vip = false' });
+      expect((await b.sync.syncNow()).ok).toBe(true);
+      a.net.down = false;
+      expect(await a.sync.syncNow()).toMatchObject({ ok: true, pushed: 3 });
+      await b.sync.syncNow();
+      for (const d of [a, b]) {
+        expect(await view(d.api)).toEqual([
+          ['VIP (conflict from Device B, HH:MM)', 'vip = false'],
+          ['VIP', 'total_spent > 3']
+        ]);
+      }
+    }
+  );
+
+  it(
+    'several edits queued offline on A of a segment B deleted meanwhile: it stays deleted, A’s last edit is one copy',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const { a, b } = await pair(apiFetch);
+      const vip = await create(a.api, 'VIP', 'vip = true');
+      await a.sync.syncNow();
+      await b.sync.syncNow();
+      a.net.down = true;
+      for (const n of [1, 2, 3]) await a.api.updateSegment(vip.id, { query: `total_spent > ${n}` });
+      await b.api.deleteSegment(vip.id);
+      expect((await b.sync.syncNow()).ok).toBe(true);
+      a.net.down = false;
+      expect((await a.sync.syncNow()).ok).toBe(true);
+      await b.sync.syncNow();
+      for (const d of [a, b]) {
+        expect(await view(d.api)).toEqual([
+          ['VIP (conflict from Device A, HH:MM)', 'total_spent > 3']
+        ]);
+      }
+    }
+  );
+
+  it(
+    'a device with segments of its own joins a workspace: they are uploaded, once, also when it joins again',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const a = await device(apiFetch);
+      const b = await device(apiFetch);
+      await b.sync.renameDevice('Device B');
+      await create(a.api, 'From A', 'vip = true');
+      expect((await a.sync.syncNow()).ok).toBe(true);
+      await create(b.api, 'From B', 'total_spent > 100');
+      await create(b.api, 'Also from B', 'vip = false');
+      expect((await b.sync.syncNow()).ok).toBe(true); // into a workspace B made for itself
+      const own = await token(b);
+      expect((await b.sync.connectWorkspace(await token(a))).ok).toBe(true);
+      expect((await b.sync.syncNow()).ok).toBe(true);
+      await a.sync.syncNow();
+      const all = ['Also from B', 'From A', 'From B'];
+      expect(await names(a.api)).toEqual(all);
+      expect(await names(b.api)).toEqual(all);
+
+      // B goes back to its own workspace (taking "From A" there) and joins A's again; meanwhile A
+      // edited "From A": A's version stays, B's older one comes back as a copy, nothing doubles.
+      expect((await b.sync.connectWorkspace(own)).ok).toBe(true);
+      await b.sync.syncNow();
+      const fromA = (await a.api.segments()).find((s) => s.name === 'From A');
+      await a.api.updateSegment(fromA?.id ?? '', { query: 'vip = true AND total_spent > 10' });
+      await a.sync.syncNow();
+      expect((await b.sync.connectWorkspace(await token(a))).ok).toBe(true);
+      await b.sync.syncNow();
+      await a.sync.syncNow();
+      for (const d of [a, b]) {
+        expect(await view(d.api)).toEqual([
+          ['Also from B', 'vip = false'],
+          ['From A (conflict from Device B, HH:MM)', 'vip = true'],
+          ['From A', 'vip = true AND total_spent > 10'],
+          ['From B', 'total_spent > 100']
+        ]);
+      }
+      // The same join once more changes nothing at all.
+      await b.sync.connectWorkspace(own);
+      await b.sync.syncNow();
+      await b.sync.connectWorkspace(await token(a));
+      await b.sync.syncNow();
+      await a.sync.syncNow();
+      expect((await a.api.segments()).length).toBe(4);
+      expect((await b.api.segments()).length).toBe(4);
+      const live = (await serverState(apiFetch, a)).filter((c) => !c.deleted);
+      expect(live).toHaveLength(4);
+    }
+  );
+
+  it(
+    'two devices name a segment alike apart: the later arrival is numbered on both, and rules that named it follow',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const { a, b } = await pair(apiFetch);
+      a.net.down = b.net.down = true;
+      await create(a.api, 'VIP', 'vip = true');
+      await create(a.api, 'VIP big', 'in segment "VIP" AND total_spent > 1000');
+      await create(b.api, 'vip', 'total_spent > 20000');
+      await create(b.api, 'Not VIP', 'NOT in segment "vip"');
+      a.net.down = b.net.down = false;
+      await a.sync.syncNow();
+      await b.sync.syncNow();
+      await a.sync.syncNow();
+      const expected = [
+        ['Not VIP', 'not in segment "vip (2)"'],
+        ['VIP big', 'in segment "VIP" AND total_spent > 1000'],
+        ['VIP', 'vip = true'],
+        ['vip (2)', 'total_spent > 20000']
+      ];
+      for (const d of [a, b]) expect(await view(d.api)).toEqual(expected);
+      // B's rule still finds B's segment: 1 customer above 20000, so 2 are not in it.
+      const notVip = (await b.api.segments()).find((s) => s.name === 'Not VIP');
+      expect(notVip?.members).toBe(2);
+      expect((await b.db.outbox.toArray()).filter((e) => e.status === 'pending')).toEqual([]);
+    }
+  );
+});

@@ -121,9 +121,9 @@ export class ProtocolServer {
     }
     const stale = current !== undefined && current.version !== m.baseVersion;
     if (current?.deleted) {
-      // An edit of a deleted record becomes the copy; the delete stays.
+      // An edit of a deleted record becomes the copy; the delete stays (so the answer has no version).
       const copyId = this.#copy(m.segment, m.recordId, deviceName, m.at);
-      return { ...base, status: 'conflict', version: current.version, conflictCopyId: copyId };
+      return { ...base, status: 'conflict', conflictCopyId: copyId };
     }
     let conflictCopyId: string | undefined;
     if (stale && current?.segment) {
