@@ -1,8 +1,9 @@
 // Journeys of two devices of one workspace (two browser contexts) against the built app and its API,
 // which this spec starts itself (PGlite in a temp dir), each device behind its own network: a segment
-// made offline on A reaches B once A reconnects; edits made apart leave a conflict copy on both; the
-// server stopped in the middle of a push and restarted, with every change applied exactly once; and an
-// export made offline on A downloads on B with the same bytes.
+// made offline on A reaches B once A reconnects; several edits queued apart on A keep B's edit as a
+// conflict copy on both; the server stopped in the middle of a push and restarted, with every change
+// applied exactly once; an export made offline on A downloads on B with the same bytes; and Background
+// Sync (fired through the DevTools protocol) sends queued changes with no tab of the app open.
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import {
   expectAccessible,
@@ -14,9 +15,11 @@ import {
 import { AppServer, DeviceNetwork, SyncSettingsPage, SyncStatusPanel } from './sync-pages';
 import { PATHS, type PullResponse } from '../../src/lib/sync/protocol';
 
-const SERVER_PORT = 4340;
-const PORT_A = 4341;
-const PORT_B = 4342;
+// The spec's own server and the two devices' proxies: SYNC_E2E_PORT moves all three (to port, +1, +2),
+// so that runs side by side do not collide.
+const SERVER_PORT = Number(process.env.SYNC_E2E_PORT ?? 4340);
+const PORT_A = SERVER_PORT + 1;
+const PORT_B = SERVER_PORT + 2;
 
 let server: AppServer;
 let netA: DeviceNetwork;
@@ -140,7 +143,9 @@ test('a segment created offline on A appears on B after A reconnects', async ({ 
   await Promise.all([a.context.close(), b.context.close()]);
 });
 
-test('a concurrent edit produces the conflict copy on both devices', async ({ browser }) => {
+test('edits queued apart on A keep the edit B made meanwhile: a conflict copy on both, and only one', async ({
+  browser
+}) => {
   const { a, b } = await twoDevices(browser);
   const name = await createFromTemplate(a.page, 'Inactive loyal customers');
   const listA = new SegmentsPage(a.page);
@@ -151,47 +156,52 @@ test('a concurrent edit produces the conflict copy on both devices', async ({ br
   await b.status.syncNow();
   await expect(listB.row(name)).toBeVisible();
 
-  // Apart, each device renames the segment its own way.
+  // Apart, A renames the segment twice (two queued edits, both made on the version it last saw)…
   await setOffline(a, true);
   await setOffline(b, true);
   await listA.rename(name, 'Lapsed VIPs');
+  await listA.rename('Lapsed VIPs', 'Lapsed VIPs 2026');
+  await expect(a.status.button()).toContainText('2 pending');
+  // …and B renames it once, and reaches the server first.
   await listB.rename(name, 'Win-back list');
-  await expect(badge(listA, 'Lapsed VIPs')).toHaveText('Pending');
-
-  // A reconnects first, B later: B's version arrives later at the server and wins; A's is kept.
-  await setOffline(a, false);
-  await expect(badge(listA, 'Lapsed VIPs')).toHaveText('Synced', { timeout: 30_000 });
   await setOffline(b, false);
+  await expect(badge(listB, 'Win-back list')).toHaveText('Synced', { timeout: 30_000 });
+
+  // A reconnects later: its last edit wins, B's version is kept, and A's edits make no copies of
+  // each other.
+  await setOffline(a, false);
+  await expect(badge(listA, 'Lapsed VIPs 2026')).toHaveText('Synced', { timeout: 30_000 });
   await b.status.syncNow();
   await a.status.syncNow();
   for (const [list, page] of [
     [listA, a.page],
     [listB, b.page]
   ] as const) {
-    await expect(list.row('Win-back list')).toBeVisible();
+    await expect(list.row('Lapsed VIPs 2026')).toBeVisible();
     await expect(
       list
         .table()
-        .getByRole('rowheader', { name: /^Lapsed VIPs \(conflict from Laptop A, \d\d:\d\d\)$/ })
+        .getByRole('rowheader', { name: /^Win-back list \(conflict from Phone B, \d\d:\d\d\)$/ })
     ).toBeVisible();
+    await expect(list.table().getByTestId('segment-row')).toHaveCount(2);
     await expect(page.getByTestId('sync-status')).toContainText('1 conflict');
   }
 
-  // On B: the panel lists the copy; restoring it puts A's name back, on both devices.
-  await b.status.open();
-  await expect(b.status.conflictCopies()).toHaveCount(1);
-  await expectAccessible(b.page);
-  await b.status
+  // On A: the panel lists the copy; restoring it puts B's name back, on both devices.
+  await a.status.open();
+  await expect(a.status.conflictCopies()).toHaveCount(1);
+  await expectAccessible(a.page);
+  await a.status
     .conflictCopies()
     .getByRole('button', { name: /^Restore / })
     .click();
-  await expect(b.page.getByText(/^Restored/)).toBeVisible();
-  await b.status.close();
-  await expect(listB.row('Lapsed VIPs')).toBeVisible();
-  await b.status.syncNow();
+  await expect(a.page.getByText(/^Restored/)).toBeVisible();
+  await a.status.close();
+  await expect(listA.row('Win-back list')).toBeVisible();
   await a.status.syncNow();
-  await expect(listA.row('Lapsed VIPs')).toBeVisible();
-  await expect(listA.table().getByTestId('segment-row')).toHaveCount(1);
+  await b.status.syncNow();
+  await expect(listB.row('Win-back list')).toBeVisible();
+  await expect(listB.table().getByTestId('segment-row')).toHaveCount(1);
   await Promise.all([a.context.close(), b.context.close()]);
 });
 
@@ -284,4 +294,55 @@ test('an export made offline on A is downloadable on B with the same bytes', asy
   expect(downloaded.fileName).toBe(made.fileName);
   expect(Buffer.from(downloaded.text)).toEqual(Buffer.from(made.text));
   await Promise.all([a.context.close(), b.context.close()]);
+});
+
+test('Background Sync: with no tab of the app open, the service worker sends what was queued offline', async ({
+  browser
+}) => {
+  const a = await openDevice(browser, netA);
+  const overview = new OverviewPage(a.page);
+  await overview.open();
+  await overview.loadSampleData();
+  const settings = new SyncSettingsPage(a.page);
+  await settings.open();
+  const token = await settings.token();
+  await a.page.evaluate(async () => void (await navigator.serviceWorker.ready));
+
+  await setOffline(a, true);
+  const name = await createFromTemplate(a.page, 'Inactive loyal customers');
+  await expect(a.status.button()).toContainText('1 pending');
+
+  // The tab goes away while offline; then the network comes back. Only the service worker is left.
+  const blank = await a.context.newPage();
+  await a.page.close();
+  await setOffline(a, false);
+  const named = async () =>
+    (await serverState(token)).filter(
+      (c) => c.recordType === 'segment' && !c.deleted && c.segment?.name === name
+    ).length;
+  expect(await named()).toBe(0);
+
+  // The browser's Background Sync, fired through the DevTools protocol, as Chromium does once online.
+  const cdp = await a.context.newCDPSession(blank);
+  const scopes = new Map<string, string>();
+  cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+    for (const r of registrations) if (!r.isDeleted) scopes.set(r.scopeURL, r.registrationId);
+  });
+  await cdp.send('ServiceWorker.enable');
+  await expect.poll(() => scopes.get(`${netA.origin}/`)).toBeDefined();
+  await cdp.send('ServiceWorker.dispatchSyncEvent', {
+    origin: netA.origin,
+    registrationId: scopes.get(`${netA.origin}/`) as string,
+    tag: 'segments-sync',
+    lastChance: false
+  });
+  await expect.poll(named, { timeout: 60_000 }).toBe(1);
+
+  // Back in the app, the change shows as synced and nothing waits.
+  const page = await a.context.newPage();
+  const list = new SegmentsPage(page);
+  await list.open();
+  await expect(badge(list, name)).toHaveText('Synced');
+  await expect(new SyncStatusPanel(page).button()).toHaveText(/Synced/);
+  await a.context.close();
 });
