@@ -4,7 +4,8 @@
 // end every mutation must have been applied exactly once. Prints requests/s and p50/p99 latencies.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -370,7 +371,75 @@ async function freshSchema(url: string): Promise<{ url: string; drop: () => Prom
   };
 }
 
-const fmt = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '–');
+/** A duration as people read it: "85 ms", "1.44 s". */
+const duration = (ms: number): string =>
+  !Number.isFinite(ms) ? '–' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
+
+/** The outcomes as one Markdown table (the README's), columns padded so it reads as plain text too. */
+function table(outcomes: readonly Outcome[]): string {
+  const header = [
+    'backend',
+    'requests',
+    'req/s',
+    'p50',
+    'p99',
+    'push p50 / p99',
+    'pull p50 / p99',
+    'mutations',
+    're-sent (all `duplicate`)',
+    'failed requests',
+    'exactly once'
+  ];
+  const rows = outcomes.map((o) => [
+    o.backend,
+    String(o.requests),
+    o.perSecond.toFixed(1),
+    duration(o.p50),
+    duration(o.p99),
+    `${duration(o.pushP50)} / ${duration(o.pushP99)}`,
+    `${duration(o.pullP50)} / ${duration(o.pullP99)}`,
+    String(o.mutations),
+    String(o.duplicates),
+    String(o.errors),
+    o.problems.length === 0 ? 'yes' : `NO (${o.problems.length} problems)`
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (i === 0 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+/** Fails early when the port is taken: a server already there would answer in place of ours. */
+function checkPortFree(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', () =>
+      reject(new Error(`Port ${PORT} on ${HOST} is in use: pick another with --port N.`))
+    );
+    probe.listen(PORT, HOST, () => probe.close(() => resolve()));
+  });
+}
+
+function pgliteVersion(): string {
+  try {
+    const file = join('node_modules', '@electric-sql', 'pglite', 'package.json');
+    return `PGlite ${(JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version}`;
+  } catch {
+    return 'PGlite';
+  }
+}
+
+async function postgresVersion(url: string): Promise<string> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ server_version: string }>('SHOW server_version');
+    return `PostgreSQL ${rows[0].server_version.split(' ')[0]}`;
+  } finally {
+    await c.end();
+  }
+}
 
 async function main(): Promise<number> {
   if (!existsSync(join('build', 'index.js'))) {
@@ -379,44 +448,30 @@ async function main(): Promise<number> {
     );
     return 2;
   }
+  await checkPortFree();
   const outcomes: Outcome[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'segments-loadtest-'));
   try {
-    outcomes.push(await runAgainst('PGlite', { DATA_DIR: dataDir }));
+    outcomes.push(await runAgainst(pgliteVersion(), { DATA_DIR: dataDir }));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
   if (POSTGRES_URL) {
     const schema = await freshSchema(POSTGRES_URL);
     try {
-      outcomes.push(await runAgainst('PostgreSQL', { DATABASE_URL: schema.url }));
+      await checkPortFree();
+      outcomes.push(
+        await runAgainst(await postgresVersion(POSTGRES_URL), { DATABASE_URL: schema.url })
+      );
     } finally {
       await schema.drop();
     }
   } else console.log('\nNo TEST_DATABASE_URL or DATABASE_URL: PostgreSQL was not measured.');
 
   console.log(
-    `\n${DEVICES} devices, ${WORKSPACES} workspaces, ${SECONDS} s, batches of ${BATCH} mutations, loopback\n`
+    `\n${DEVICES} devices in ${WORKSPACES} workspace${WORKSPACES === 1 ? '' : 's'}, ${SECONDS} s per backend, batches of ${BATCH} mutations, loopback:\n`
   );
-  console.log(
-    'backend     requests  req/s   p50 ms  p99 ms  push p50/p99 ms  pull p50/p99 ms  mutations  retried  failed requests  exactly once'
-  );
-  for (const o of outcomes)
-    console.log(
-      [
-        o.backend.padEnd(10),
-        String(o.requests).padStart(9),
-        fmt(o.perSecond).padStart(6),
-        fmt(o.p50).padStart(8),
-        fmt(o.p99).padStart(7),
-        `${fmt(o.pushP50)}/${fmt(o.pushP99)}`.padStart(16),
-        `${fmt(o.pullP50)}/${fmt(o.pullP99)}`.padStart(16),
-        String(o.mutations).padStart(10),
-        String(o.duplicates).padStart(8),
-        String(o.errors).padStart(16),
-        o.problems.length === 0 ? '  yes' : `  NO (${o.problems.length} problems)`
-      ].join(' ')
-    );
+  console.log(table(outcomes));
   for (const o of outcomes)
     for (const p of o.problems.slice(0, 20)) console.log(`${o.backend}: ${p}`);
   return outcomes.every((o) => o.problems.length === 0) ? 0 : 1;
