@@ -106,6 +106,45 @@ describe(`database and migrations (${BACKEND})`, { timeout: TEST_TIMEOUT }, () =
     expect(Array.from(row.data as Uint8Array)).toEqual([0, 1, 255]);
   });
 
+  it(
+    'keys the names of segments stored before migration 002 (live ones only)',
+    { timeout: START_TIMEOUT },
+    async () => {
+      const other = await freshDatabase();
+      const odb = await openDatabase({
+        url: other.databaseUrl,
+        dataDir: join(other.dataDir, 'pglite')
+      });
+      try {
+        await migrate(
+          odb,
+          MIGRATIONS.filter((x) => x.name.startsWith('001_'))
+        );
+        const ws = '00000000-0000-4000-8000-000000000002';
+        await odb.query("INSERT INTO workspaces (id, name) VALUES ($1, 'old')", [ws]);
+        const rows: [string, string, boolean, unknown][] = [
+          ['00000000-0000-4000-8000-00000000000a', 'segment', false, { name: '  VIP   Big ' }],
+          ['00000000-0000-4000-8000-00000000000b', 'segment', true, null],
+          ['00000000-0000-4000-8000-00000000000c', 'export', false, { segmentName: 'VIP' }]
+        ];
+        for (const [seq, [id, type, deleted, body]] of rows.entries())
+          await odb.query(
+            `INSERT INTO records (workspace_id, record_type, record_id, version, deleted, body, at, seq)
+             VALUES ($1, $2, $3, 1, $4, $5::jsonb, 0, $6)`,
+            [ws, type, id, deleted, body === null ? null : JSON.stringify(body), seq + 1]
+          );
+        expect(await migrate(odb, MIGRATIONS)).toContain('002_segment_names.sql');
+        const keys = await odb.query<{ record_id: string; name_key: string | null }>(
+          'SELECT record_id, name_key FROM records ORDER BY record_id'
+        );
+        expect(keys.map((k) => k.name_key)).toEqual(['vip big', null, null]);
+      } finally {
+        await odb.close();
+        await other.drop();
+      }
+    }
+  );
+
   it('rolls back a transaction whose work throws', async () => {
     await db.query('CREATE TABLE IF NOT EXISTS tx_check (x int)');
     await expect(
