@@ -289,7 +289,7 @@ describe(`sync push and pull (${BACKEND})`, { timeout: TEST_TIMEOUT }, () => {
       ['applied', 5]
     ]);
     const latest = new Map((await pullAll(token)).map((c) => [c.recordId, c]));
-    expect(segmentOf(latest.get(s.id))?.rule).toBe('total_spent > 300');
+    expect(segmentOf(latest.get(s.id))).toMatchObject({ rule: 'total_spent > 300' });
     const copies = segmentsOf([...latest.values()]).filter((c) => c.conflictOf === s.id);
     expect(copies.map((c) => [c.name, c.kind === 'dynamic' && c.rule])).toEqual([
       ['VIP (conflict from Device B, 14:02)', 'total_spent > 7']
