@@ -359,8 +359,6 @@ export interface WorkerApi {
   segmentLog(id: string, query: LogQuery): Promise<Result<LogPage>>;
   /** The most common values of a text attribute or event property (containing `typed`), for the builder. */
   fieldValues(field: FieldRef, typed: string, limit: number): Promise<readonly string[]>;
-  /** Who entered and left, newest first (at most `limit`, up to 500). */
-  segmentChanges(id: string, limit: number): Promise<Result<readonly MembershipChangeRecord[]>>;
   /** Every segment with whether the customer is in it, why, and their history in it. */
   customerSegments(customerId: string): Promise<Result<readonly CustomerSegment[]>>;
   /**

@@ -11,7 +11,7 @@ import { fail, issue, ok, type Issue, type Result } from '$lib/engine/result';
 import type { DataSchema, FieldDef, Value } from '$lib/engine/schema';
 import type { ColumnarStore } from '$lib/engine/store';
 import { csvCell } from '$lib/csv/report';
-import type { ExportRecord, MembershipChangeRecord, SegmentRecord } from '$lib/storage/db';
+import type { ExportRecord, SegmentRecord } from '$lib/storage/db';
 import type { SegmentsRepo } from '$lib/storage/segments-repo';
 import type {
   CustomerSegment,
@@ -587,13 +587,6 @@ export class SegmentService {
     await this.refresh();
     await this.#writes;
     return this.#now();
-  }
-
-  async changes(id: string, limit: number): Promise<Result<MembershipChangeRecord[]>> {
-    await this.refresh();
-    if (!this.#records.has(id)) return notFound();
-    await this.#writes;
-    return ok(await this.repo.changes(id, Math.min(500, Math.max(0, limit))));
   }
 
   async ofCustomer(customerId: string): Promise<Result<CustomerSegment[]>> {
