@@ -167,6 +167,14 @@ test('segments work with the network off: list, editor, live preview and export'
   // Freezing keeps today's members as a static segment.
   await editor.freeze();
   await expect(editor.memberCount()).toHaveText(saved.toLocaleString('en'));
+  // Its members entered the snapshot when it was made: the log and the chart start with them.
+  await expect(page.getByTestId('log-status')).toContainText(
+    `of ${saved.toLocaleString('en')} changes`
+  );
+  await expect(editor.logRows().first()).toContainText('entered');
+  await expect(page.getByTestId('size-chart-summary')).toContainText(
+    `${saved.toLocaleString('en')} entered and 0 left`
+  );
   await list.open();
   await expect(
     list.row(`Inactive loyal customers ${new Date().toISOString().slice(0, 10)}`)

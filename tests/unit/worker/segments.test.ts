@@ -233,8 +233,26 @@ describe('segments in the worker', () => {
       members: 2,
       query: ''
     });
+    // Its members entered it at the instant of the freeze: the log, the chart and the list show them.
+    expect(frozen.value.lastChangeAt).toBe(NOW);
+    const log = await logOf(api, frozen.value.id, 10);
+    expect(log.ok && log.value.map((c) => [c.customerId, c.kind, c.at]).sort()).toEqual([
+      ['c1', 'enter', NOW],
+      ['c2', 'enter', NOW]
+    ]);
+    const history = await api.segmentHistory(frozen.value.id, 1);
+    expect(history.ok && history.value.days).toEqual([
+      { day: Date.UTC(2026, 5, 15), entered: 2, left: 0, size: 2 }
+    ]);
     const twice = await api.freezeSegment(seg.id);
     expect(twice.ok && twice.value.name).toBe('Spenders 2026-06-15 (2)');
+    // A copy of the snapshot starts with the same members, who enter the copy when it is made.
+    const copy = await api.duplicateSegment(frozen.value.id);
+    if (!copy.ok) throw new Error('not copied');
+    expect(copy.value).toMatchObject({ kind: 'static', members: 2, lastChangeAt: NOW });
+    const copyLog = await logOf(api, copy.value.id, 10);
+    expect(copyLog.ok && copyLog.value.map((c) => c.kind)).toEqual(['enter', 'enter']);
+    expect((await api.deleteSegment(copy.value.id)).ok).toBe(true);
     await importBlob(api, csv('id,total_spent\nc3,99999\n'), 'raise.csv', 'customers');
     const list = await api.segments();
     expect(list.map((s) => [s.name, s.kind, s.members])).toEqual([
