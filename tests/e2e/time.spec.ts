@@ -65,6 +65,15 @@ test('time passing makes members leave at their true instants, also while the ap
     .locator('time');
   const purchasedAt = Date.parse((await lastPurchase.getAttribute('datetime')) ?? '');
   expect(firstAt).toBe(purchasedAt + 30 * DAY);
+  // The customer page says so too, in words: when they leave and why.
+  const next = page
+    .getByTestId('customer-segment')
+    .filter({ has: page.getByRole('link', { name: NAME, exact: true }) })
+    .getByTestId('segment-next-change');
+  await expect(next).toContainText('Leaves on');
+  await expect(next).toContainText('when their last Purchased turns 30 days old');
+  await expect(next.locator('time')).toHaveAttribute('datetime', new Date(firstAt).toISOString());
+  await expectAccessible(page);
 
   // Time passes just beyond the first instant: that member leaves, recorded at the true instant.
   await page.goto(segmentUrl);

@@ -39,7 +39,7 @@ import {
   type LogQuery,
   type SizeHistory
 } from './history';
-import { NextChanges } from './next-change';
+import { describeNextChange, NextChanges } from './next-change';
 import type { AppliedChange, Workspace } from './workspace';
 import { StaticMembers } from './static-members';
 import { computeOverlap, MAX_OVERLAP_SETS } from './overlap';
@@ -609,12 +609,15 @@ export class SegmentService {
             : live
               ? engine.isMember(r.id, c)
               : null;
+        const explanation = live ? (engine.explain(r.id, c, now) ?? null) : null;
+        const compiled = this.#compiled.get(r.id);
         return {
           id: r.id,
           name: r.name,
           kind: r.kind,
           member,
-          explanation: live ? (engine.explain(r.id, c, now) ?? null) : null,
+          explanation,
+          next: explanation && compiled ? describeNextChange(compiled.root, explanation) : null,
           history: history.filter((h) => h.segmentId === r.id)
         };
       })

@@ -267,6 +267,34 @@ describe('segments in the worker', () => {
     expect((await api.freezeSegment(frozen.value.id)).ok).toBe(false);
   });
 
+  it('says when a customer’s answer next changes with passing time alone, and why', async () => {
+    const { api } = await withData();
+    await create(api, 'Recent', 'performed Purchased in last 30 days');
+    await create(api, 'Inactive loyal', SEED);
+    await create(api, 'Spenders', 'total_spent > 10000');
+    await create(api, 'Joined lately', 'signup_date within last 1000 days');
+    const ben = await api.customerSegments('c2');
+    if (!ben.ok) throw new Error('no customer');
+    const next = (name: string) => ben.value.find((s) => s.name === name)?.next;
+    // c2 bought 10 days ago: out of the 30-day window 20 days from now, into "inactive" in 3 months.
+    expect(next('Recent')).toEqual({
+      at: NOW + 20 * DAY,
+      kind: 'leave',
+      because: 'when their last Purchased turns 30 days old'
+    });
+    expect(next('Inactive loyal')).toEqual({
+      at: Date.UTC(2026, 8, 5, 12),
+      kind: 'enter',
+      because: 'when their last Purchased turns 3 months old'
+    });
+    expect(next('Spenders')).toBeNull();
+    expect(next('Joined lately')).toEqual({
+      at: Date.UTC(2024, 1, 1) + 1000 * DAY,
+      kind: 'leave',
+      because: 'when their signup_date turns 1000 days old'
+    });
+  });
+
   it('a rule that cannot refer to itself is an issue, not a crash', async () => {
     const { api } = await withData();
     const seg = await create(api, 'Loop', 'total_spent > 1');
