@@ -374,6 +374,10 @@ export function createDataService(
       return lists.match(file, fileName, setup, onProgress);
     },
 
+    async cancelListMatch() {
+      lists.cancel();
+    },
+
     async createStaticSegment(name, customerIds) {
       await ensureReady();
       return segments.createStatic(name, customerIds);

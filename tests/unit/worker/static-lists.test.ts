@@ -126,6 +126,45 @@ describe('static segments from lists', () => {
     expect(seen.at(-1)).toBe(1);
   });
 
+  it('matches a list of 100,000 rows in steps, reporting rows done, and can be cancelled', async () => {
+    const { api } = await withData();
+    const lines = ['customer_id'];
+    for (let i = 0; i < 100_000; i++) lines.push(i % 10 === 0 ? 'c2' : `nobody-${i}`);
+    const file = csv(lines.join('\n'));
+    const setup: ListSetup = {
+      column: 0,
+      by: 'id',
+      encoding: 'utf-8',
+      delimiter: ',',
+      defaultCountry: 'IN'
+    };
+    const rowsDone: number[] = [];
+    const report = must(
+      await api.matchList(file, 'big.csv', setup, (p) => rowsDone.push(p.rowsDone))
+    );
+    expect([report.rows, report.customerIds, report.unmatchedCount]).toEqual([
+      100_000,
+      ['c2'],
+      90_000
+    ]);
+    // Many steps in between, each further than the last, ending with every row.
+    const steps = rowsDone.filter((n) => n > 0 && n < 100_000);
+    expect(steps.length).toBeGreaterThanOrEqual(10);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(rowsDone.at(-1)).toBe(100_000);
+
+    // Cancelled part-way: no report, and the next match is complete.
+    let calls = 0;
+    const cancelled = await api.matchList(file, 'big.csv', setup, (p) => {
+      calls++;
+      if (p.rowsDone > 0 && calls === 3) void api.cancelListMatch();
+    });
+    expect(!cancelled.ok && cancelled.issues[0].code).toBe('cancelled');
+    expect(calls).toBeLessThan(rowsDone.length);
+    const again = must(await api.matchList(file, 'big.csv', setup));
+    expect(again.customerIds).toEqual(['c2']);
+  });
+
   it('says what is wrong with a file it cannot use', async () => {
     const { api } = await withData();
     const empty = await api.inspectList(csv(''), 'empty.csv');
