@@ -250,12 +250,12 @@ describe('static segments from lists', () => {
       ['Not listed', 1]
     ]);
     // The dynamic segments' own logs record c2 entering and leaving at the instant of the change.
-    expect(
-      must(await logOf(api, rich.id, 10)).map((c) => [c.customerId, c.kind, c.at])
-    ).toEqual([['c2', 'enter', NOW + 1000]]);
-    expect(
-      must(await logOf(api, outside.id, 10)).map((c) => [c.customerId, c.kind])
-    ).toEqual([['c2', 'leave']]);
+    expect(must(await logOf(api, rich.id, 10)).map((c) => [c.customerId, c.kind, c.at])).toEqual([
+      ['c2', 'enter', NOW + 1000]
+    ]);
+    expect(must(await logOf(api, outside.id, 10)).map((c) => [c.customerId, c.kind])).toEqual([
+      ['c2', 'leave']
+    ]);
 
     // The customer page explains the reference.
     const why = must(await api.customerSegments('c2'));
