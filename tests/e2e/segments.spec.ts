@@ -127,6 +127,29 @@ test('the seed segment from its template: live count, a mistake shown at its pla
   await expectAccessible(page);
 });
 
+test('before any data, each segments screen says what to do next, and is accessible', async ({
+  page
+}) => {
+  await new OverviewPage(page).open();
+  await expect(page.getByRole('button', { name: 'Load sample data' })).toBeVisible();
+  const screens: [string, string, RegExp][] = [
+    ['/segments', 'segments-no-data', /import them from CSV files.*sample data/],
+    ['/segments/new', 'preview-no-data', /no customers on this device yet: import some/],
+    ['/segments/upload', 'list-no-customers', /Import customers first/],
+    ['/segments/overlap', 'overlap-empty', /Create a segment or upload a list first/],
+    ['/exports', 'exports-empty', /Open a segment from Segments and choose Export CSV/]
+  ];
+  for (const [url, testId, text] of screens) {
+    await page.goto(url);
+    await expect(page.getByTestId(testId)).toContainText(text);
+    await expectAccessible(page);
+  }
+  // The templates do not call themselves broken when there is simply no data yet.
+  await page.goto('/segments');
+  await expect(page.getByTestId('templates').getByRole('link')).toHaveCount(6);
+  await expect(page.getByTestId('templates')).not.toContainText('Does not fit your data');
+});
+
 test('segments work with the network off: list, editor, live preview and export', async ({
   page,
   context
