@@ -35,6 +35,8 @@ async function createSeedSegment(
   await editor.create();
   await expect(editor.memberCount()).toHaveText(count.toLocaleString('en'));
   await expect(page.getByTestId('log-empty')).toBeVisible();
+  // A segment made today has one day of size: the chart shows it as a dot, not an empty frame.
+  await expect(page.getByTestId('size-chart').locator('circle.size-dot')).toHaveCount(1);
   return { editor, count };
 }
 
@@ -114,6 +116,17 @@ test('the seed segment from its template: live count, a mistake shown at its pla
   await expect(list.row('Lapsed big spenders (copy)')).toHaveCount(0);
   await list.undo();
   await expect(list.row('Lapsed big spenders (copy)')).toBeVisible();
+  // Renaming from the keyboard: Escape gives up and puts the focus back where it was.
+  const renameButton = list
+    .row('Lapsed big spenders (copy)')
+    .getByRole('button', { name: 'Rename Lapsed big spenders (copy)' });
+  await renameButton.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('New name for Lapsed big spenders (copy)')).toBeFocused();
+  await page.keyboard.type(' 2');
+  await page.keyboard.press('Escape');
+  await expect(page.getByLabel('New name for Lapsed big spenders (copy)')).toBeHidden();
+  await expect(renameButton).toBeFocused();
 
   // A member's page says which segments they are in, and why.
   await page.goto(`/customers/${encodeURIComponent(rows[1][0])}`);
