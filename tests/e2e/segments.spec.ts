@@ -150,7 +150,8 @@ test('before any data, each segments screen says what to do next, and is accessi
     ['/segments/new', 'preview-no-data', /no customers on this device yet: import some/],
     ['/segments/upload', 'list-no-customers', /Import customers first/],
     ['/segments/overlap', 'overlap-empty', /Create a segment or upload a list first/],
-    ['/exports', 'exports-empty', /Open a segment from Segments and choose Export CSV/]
+    ['/exports', 'exports-empty', /Open a segment from Segments and choose Export CSV/],
+    ['/customers', 'customers-empty', /Import a CSV file or load the sample data/]
   ];
   for (const [url, testId, text] of screens) {
     await page.goto(url);
