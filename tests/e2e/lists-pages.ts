@@ -7,12 +7,26 @@ export class ListUploadPanel {
   constructor(readonly page: Page) {}
 
   async choose(fileName: string, text: string): Promise<void> {
+    await this.pick(fileName, text);
+    await expect(this.report()).toBeVisible();
+  }
+
+  /** Picks the file; matching starts (without waiting for the report). */
+  async pick(fileName: string, text: string): Promise<void> {
     await this.page.getByLabel('Choose a CSV list of customers').setInputFiles({
       name: fileName,
       mimeType: 'text/csv',
       buffer: Buffer.from(text, 'utf8')
     });
-    await expect(this.report()).toBeVisible();
+  }
+
+  /** The progress shown while the list is matched, and its Cancel. */
+  matching() {
+    return this.page.getByTestId('list-matching');
+  }
+
+  async cancel(): Promise<void> {
+    await this.matching().getByRole('button', { name: 'Cancel' }).click();
   }
 
   report() {

@@ -118,6 +118,20 @@ test('the overlap of two segments, and an export of chosen columns that imports 
   const ids = (from: number, to: number) =>
     Array.from({ length: to - from + 1 }, (_, i) => `C${String(from + i).padStart(6, '0')}`);
   let upload = await openUpload(page);
+
+  // A large list shows how far matching has got, and Cancel stops it, keeping nothing.
+  const big = ['customer_id'];
+  for (let i = 0; i < 1_000_000; i++) big.push(`X${i}`);
+  await upload.pick('huge.csv', big.join('\n'));
+  await expect(upload.matching().getByRole('status')).toContainText(/[1-9][\d,]* rows/);
+  await expect(upload.matching().getByRole('progressbar')).toBeVisible();
+  await expectAccessible(page);
+  await upload.cancel();
+  await expect(page.getByTestId('list-notice')).toContainText('nothing was kept');
+  await expect(upload.matching()).toBeHidden();
+  await expect(upload.report()).toBeHidden();
+  await expect(page.getByLabel('Choose a CSV list of customers')).toHaveValue('');
+
   await upload.choose('a.csv', ['customer_id', ...ids(1, 30)].join('\n'));
   await upload.create('List A');
   upload = await openUpload(page);

@@ -35,6 +35,8 @@ async function createSeedSegment(
   await editor.create();
   await expect(editor.memberCount()).toHaveText(count.toLocaleString('en'));
   await expect(page.getByTestId('log-empty')).toBeVisible();
+  // A segment made today has one day of size: the chart shows it as a dot, not an empty frame.
+  await expect(page.getByTestId('size-chart').locator('circle.size-dot')).toHaveCount(1);
   return { editor, count };
 }
 
@@ -114,6 +116,17 @@ test('the seed segment from its template: live count, a mistake shown at its pla
   await expect(list.row('Lapsed big spenders (copy)')).toHaveCount(0);
   await list.undo();
   await expect(list.row('Lapsed big spenders (copy)')).toBeVisible();
+  // Renaming from the keyboard: Escape gives up and puts the focus back where it was.
+  const renameButton = list
+    .row('Lapsed big spenders (copy)')
+    .getByRole('button', { name: 'Rename Lapsed big spenders (copy)' });
+  await renameButton.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByLabel('New name for Lapsed big spenders (copy)')).toBeFocused();
+  await page.keyboard.type(' 2');
+  await page.keyboard.press('Escape');
+  await expect(page.getByLabel('New name for Lapsed big spenders (copy)')).toBeHidden();
+  await expect(renameButton).toBeFocused();
 
   // A member's page says which segments they are in, and why.
   await page.goto(`/customers/${encodeURIComponent(rows[1][0])}`);
@@ -125,6 +138,30 @@ test('the seed segment from its template: live count, a mistake shown at its pla
   await expect(mine.locator('details')).toContainText('total_spent > 10000');
   await expect(mine.locator('details')).toContainText('✓');
   await expectAccessible(page);
+});
+
+test('before any data, each segments screen says what to do next, and is accessible', async ({
+  page
+}) => {
+  await new OverviewPage(page).open();
+  await expect(page.getByRole('button', { name: 'Load sample data' })).toBeVisible();
+  const screens: [string, string, RegExp][] = [
+    ['/segments', 'segments-no-data', /import them from CSV files.*sample data/],
+    ['/segments/new', 'preview-no-data', /no customers on this device yet: import some/],
+    ['/segments/upload', 'list-no-customers', /Import customers first/],
+    ['/segments/overlap', 'overlap-empty', /Create a segment or upload a list first/],
+    ['/exports', 'exports-empty', /Open a segment from Segments and choose Export CSV/],
+    ['/customers', 'customers-empty', /Import a CSV file or load the sample data/]
+  ];
+  for (const [url, testId, text] of screens) {
+    await page.goto(url);
+    await expect(page.getByTestId(testId)).toContainText(text);
+    await expectAccessible(page);
+  }
+  // The templates do not call themselves broken when there is simply no data yet.
+  await page.goto('/segments');
+  await expect(page.getByTestId('templates').getByRole('link')).toHaveCount(6);
+  await expect(page.getByTestId('templates')).not.toContainText('Does not fit your data');
 });
 
 test('segments work with the network off: list, editor, live preview and export', async ({
@@ -167,6 +204,14 @@ test('segments work with the network off: list, editor, live preview and export'
   // Freezing keeps today's members as a static segment.
   await editor.freeze();
   await expect(editor.memberCount()).toHaveText(saved.toLocaleString('en'));
+  // Its members entered the snapshot when it was made: the log and the chart start with them.
+  await expect(page.getByTestId('log-status')).toContainText(
+    `of ${saved.toLocaleString('en')} changes`
+  );
+  await expect(editor.logRows().first()).toContainText('entered');
+  await expect(page.getByTestId('size-chart-summary')).toContainText(
+    `${saved.toLocaleString('en')} entered and 0 left`
+  );
   await list.open();
   await expect(
     list.row(`Inactive loyal customers ${new Date().toISOString().slice(0, 10)}`)

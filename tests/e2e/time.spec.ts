@@ -65,6 +65,15 @@ test('time passing makes members leave at their true instants, also while the ap
     .locator('time');
   const purchasedAt = Date.parse((await lastPurchase.getAttribute('datetime')) ?? '');
   expect(firstAt).toBe(purchasedAt + 30 * DAY);
+  // The customer page says so too, in words: when they leave and why.
+  const next = page
+    .getByTestId('customer-segment')
+    .filter({ has: page.getByRole('link', { name: NAME, exact: true }) })
+    .getByTestId('segment-next-change');
+  await expect(next).toContainText('Leaves on');
+  await expect(next).toContainText('when their last Purchased turns 30 days old');
+  await expect(next.locator('time')).toHaveAttribute('datetime', new Date(firstAt).toISOString());
+  await expectAccessible(page);
 
   // Time passes just beyond the first instant: that member leaves, recorded at the true instant.
   await page.goto(segmentUrl);
@@ -146,4 +155,53 @@ test('time passing makes members leave at their true instants, also while the ap
   const missedDay = await time.chartDay(day(lastMissed));
   expect(missedDay.left).toBeGreaterThanOrEqual(1);
   await context.setOffline(false);
+});
+
+test('with two tabs open, one records each time flip and the other follows', async ({
+  page,
+  context
+}) => {
+  test.setTimeout(240_000);
+  const overview = new OverviewPage(page);
+  await overview.open();
+  const clock = new TestClock(page);
+  await clock.expectAvailable();
+  await overview.loadSampleData();
+  await page.goto('/segments/new');
+  const editor = new SegmentEditorPage(page);
+  await expect(editor.issues().first()).toContainText('The query is empty.');
+  await editor.name().fill(NAME);
+  await editor.write(RULE);
+  await expect(editor.previewCount()).toBeVisible();
+  await editor.create();
+  const segmentUrl = page.url();
+  const time = new SegmentTimePage(page);
+  await time.sortBySoonestToLeave();
+  const first = (await time.leaving())[0];
+  const firstAt = first.at as number;
+  expect(firstAt).toBeGreaterThan(await clock.now());
+
+  // A second tab of the app on the same segment: the first tab's worker leads.
+  const other = await context.newPage();
+  await other.goto(segmentUrl);
+  const otherTime = new SegmentTimePage(other);
+  await expect(other.getByTestId('log-empty')).toBeVisible();
+  await expect(other.getByTestId('member-count')).toHaveText(
+    await editor.memberCount().innerText()
+  );
+
+  // Time passes in both tabs: the flip is recorded once, and the other tab shows it too.
+  await new TestClock(other).set(firstAt + SECOND);
+  await clock.set(firstAt + SECOND);
+  await expect(time.logRows().first()).toContainText(first.id);
+  await expect(otherTime.logRows().first()).toContainText(first.id);
+  for (const [p, t] of [
+    [page, time],
+    [other, otherTime]
+  ] as const) {
+    await t.filterLog({ customer: first.id });
+    await expect(p.getByTestId('log-status')).toContainText('of 1 changes');
+    expect(await t.log()).toEqual([{ id: first.id, kind: 'left', at: firstAt }]);
+  }
+  await other.close();
 });

@@ -25,8 +25,14 @@ export class ListUpload {
   /** Why the file cannot be used (shown next to the file input). */
   problem = $state<string | null>(null);
   busy = $state(false);
+  /** True while a file is read and matched (not while a segment is being changed). */
+  matching = $state(false);
   /** Share of the file matched so far (0–1) while matching. */
   fraction = $state(0);
+  /** Rows matched so far while matching. */
+  rowsDone = $state(0);
+  /** Said after the user cancelled a match (nothing of it is kept). */
+  notice = $state<string | null>(null);
   #seq = 0;
 
   async loadSettings(): Promise<void> {
@@ -43,8 +49,10 @@ export class ListUpload {
     this.inspection = null;
     this.report = null;
     this.problem = null;
+    this.notice = null;
     if (!file) return;
     this.busy = true;
+    this.matching = true;
     try {
       const inspected = await dataWorker().inspectList(file, file.name);
       if (seq !== this.#seq) return;
@@ -59,7 +67,7 @@ export class ListUpload {
     } catch (error) {
       handleError(error, 'Could not read the list');
     } finally {
-      if (seq === this.#seq) this.busy = false;
+      if (seq === this.#seq) this.busy = this.matching = false;
     }
   }
 
@@ -69,7 +77,9 @@ export class ListUpload {
     if (!file || !inspection) return;
     const seq = ++this.#seq;
     this.busy = true;
+    this.matching = true;
     this.fraction = 0;
+    this.rowsDone = 0;
     try {
       const result = await dataWorker().matchList(
         file,
@@ -82,7 +92,9 @@ export class ListUpload {
           delimiter: inspection.delimiter
         },
         callback((p: ListProgress) => {
-          if (seq === this.#seq && p.totalBytes > 0) this.fraction = p.bytesDone / p.totalBytes;
+          if (seq !== this.#seq) return;
+          if (p.totalBytes > 0) this.fraction = p.bytesDone / p.totalBytes;
+          this.rowsDone = p.rowsDone;
         })
       );
       if (seq !== this.#seq) return;
@@ -96,7 +108,7 @@ export class ListUpload {
     } catch (error) {
       handleError(error, 'Could not match the list');
     } finally {
-      if (seq === this.#seq) this.busy = false;
+      if (seq === this.#seq) this.busy = this.matching = false;
     }
   }
 
@@ -120,13 +132,26 @@ export class ListUpload {
     );
   }
 
+  /**
+   * Stops matching the chosen file and forgets it, like cancelling an import: no report, nothing
+   * kept. The worker stops at its next chunk of rows.
+   */
+  cancel(): void {
+    this.reset();
+    this.notice = 'Matching was cancelled; nothing was kept. Choose a file to start again.';
+    dataWorker()
+      .cancelListMatch()
+      .catch((error: unknown) => handleError(error, 'Could not cancel the matching'));
+  }
+
   reset(): void {
     this.#seq++;
     this.file = null;
     this.inspection = null;
     this.report = null;
     this.problem = null;
-    this.busy = false;
+    this.notice = null;
+    this.busy = this.matching = false;
   }
 
   async #apply<T>(call: () => Promise<Result<T>>): Promise<Result<T> | null> {

@@ -85,25 +85,6 @@ export class SegmentsRepo {
     if (changes.length > 0) await this.db.membershipChanges.bulkAdd([...changes]);
   }
 
-  /** The instant of the segment's latest membership change, if any. */
-  async lastChangeAt(segmentId: string): Promise<number | undefined> {
-    const last = await this.db.membershipChanges
-      .where('[segmentId+at]')
-      .between([segmentId, -Infinity], [segmentId, Infinity])
-      .last();
-    return last?.at;
-  }
-
-  /** A segment's changes, newest first. */
-  changes(segmentId: string, limit: number): Promise<MembershipChangeRecord[]> {
-    return this.db.membershipChanges
-      .where('[segmentId+at]')
-      .between([segmentId, -Infinity], [segmentId, Infinity])
-      .reverse()
-      .limit(limit)
-      .toArray();
-  }
-
   /** The lowest and highest record ids of the membership history (undefined when it is empty). */
   async changeIdRange(): Promise<{ first: number; last: number } | undefined> {
     const keys = this.db.membershipChanges.orderBy(':id');

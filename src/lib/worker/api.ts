@@ -26,6 +26,7 @@ import type {
 import type { OverlapRegion } from './overlap';
 import type { MatchBy } from '$lib/csv/list-match';
 import type { LogPage, LogQuery, SizeHistory, SizeTrend } from './history';
+import type { NextChangeNote } from './next-change';
 
 export type {
   ListInspection,
@@ -43,6 +44,7 @@ export type {
   LogPage,
   LogQuery,
   MembershipChangeRecord,
+  NextChangeNote,
   SizeHistory,
   SizeTrend
 };
@@ -232,6 +234,8 @@ export interface CustomerSegment {
   readonly member: boolean | null;
   /** The rule tree with each part's answer and the facts behind it (dynamic segments). */
   readonly explanation: ExplainNode | null;
+  /** When passing time alone next changes the answer, and why (null: it does not). */
+  readonly next: NextChangeNote | null;
   /** This customer's entries and exits, newest first. */
   readonly history: readonly MembershipChangeRecord[];
 }
@@ -359,8 +363,6 @@ export interface WorkerApi {
   segmentLog(id: string, query: LogQuery): Promise<Result<LogPage>>;
   /** The most common values of a text attribute or event property (containing `typed`), for the builder. */
   fieldValues(field: FieldRef, typed: string, limit: number): Promise<readonly string[]>;
-  /** Who entered and left, newest first (at most `limit`, up to 500). */
-  segmentChanges(id: string, limit: number): Promise<Result<readonly MembershipChangeRecord[]>>;
   /** Every segment with whether the customer is in it, why, and their history in it. */
   customerSegments(customerId: string): Promise<Result<readonly CustomerSegment[]>>;
   /**
@@ -387,6 +389,8 @@ export interface WorkerApi {
     setup: ListSetup,
     onProgress?: ListProgressCallback
   ): Promise<Result<ListMatchReport>>;
+  /** Stops the list being matched (it resolves with a `cancelled` issue; nothing is kept). */
+  cancelListMatch(): Promise<void>;
   /** A static segment of these customers (e.g. a list's matches). */
   createStaticSegment(
     name: string,

@@ -350,11 +350,6 @@ export function createDataService(
       return topValues(table?.props.get(field.property), table?.n ?? 0, typed, limit);
     },
 
-    async segmentChanges(id, limit) {
-      await ensureReady();
-      return segments.changes(id, limit);
-    },
-
     async customerSegments(customerId) {
       await ensureReady();
       return segments.ofCustomer(customerId);
@@ -377,6 +372,10 @@ export function createDataService(
     async matchList(file, fileName, setup, onProgress) {
       await ensureReady();
       return lists.match(file, fileName, setup, onProgress);
+    },
+
+    async cancelListMatch() {
+      lists.cancel();
     },
 
     async createStaticSegment(name, customerIds) {

@@ -2,11 +2,14 @@
 // engine's Evaluator says when an answer *may* next change (conservative candidates, e.g. every
 // midnight for calendar-month windows); stepping through candidates until the answer really differs
 // gives the true instant, as explain does. Sorting all members by it runs the candidates of everyone
-// through one min-heap, so only as many are resolved as the page shown needs.
-import type { CompiledSegment } from '$lib/engine/compile';
+// through one min-heap, so only as many are resolved as the page shown needs. Explain's next change is
+// put in words here too ("leaves on …, when their last Purchased turns 3 months old").
+import type { CNode, CompiledSegment } from '$lib/engine/compile';
+import type { ExplainNode } from '$lib/engine/explain';
 import { Evaluator } from '$lib/engine/evaluate';
 import { TimerQueue } from '$lib/engine/schedule';
 import type { ColumnarStore } from '$lib/engine/store';
+import type { Unit } from '$lib/engine/time';
 
 /** How far ahead a change is looked for; later ones are shown as none. */
 export const HORIZON_MS = 400 * 86_400_000;
@@ -159,4 +162,72 @@ export class NextChanges {
   forget(segmentId: string): void {
     this.#sorted.delete(segmentId);
   }
+}
+
+/** When a customer's answer for a segment next changes with passing time, and which part causes it. */
+export interface NextChangeNote {
+  readonly at: number;
+  /** 'leave' for a member, 'enter' for someone not in it. */
+  readonly kind: 'enter' | 'leave';
+  /** Finishes "Leaves on <at>, …": e.g. "when their last Purchased turns 3 months old". */
+  readonly because: string;
+}
+
+const unitWord = (amount: number, unit: Unit): string =>
+  `${amount} ${amount === 1 ? unit.slice(0, -1) : unit}`;
+
+/** The parts of a compiled node, in the order explain lists its children. */
+function partsOf(node: CNode): readonly CNode[] {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return node.children;
+    case 'not':
+      return [node.child];
+    case 'segment':
+      return [node.root];
+    default:
+      return [];
+  }
+}
+
+/** Why a leaf's answer flips at its next change, in words. */
+function reason(node: CNode, explained: ExplainNode): string {
+  const flips = `when “${explained.text}” becomes ${explained.result ? 'false' : 'true'}`;
+  if (node.kind === 'event') {
+    const w = node.window;
+    // `for whole window`: the window's start passing their start also flips it; say it plainly.
+    if (node.existed) return flips;
+    if (w?.kind !== 'last') return flips;
+    const span = unitWord(w.amount, w.unit);
+    if (explained.result && node.count.op === 'at least' && node.count.n === 1 && !node.aggregate)
+      return `when their last ${node.text} turns ${span} old`;
+    return `when a ${node.text} falls out of the last ${span}`;
+  }
+  const amount = node.kind === 'condition' ? node.values[0] : undefined;
+  if (node.kind === 'condition' && node.op === 'within last' && amount?.kind === 'number') {
+    return explained.result
+      ? `when their ${node.key} turns ${unitWord(amount.value, node.unit ?? 'days')} old`
+      : flips;
+  }
+  return flips;
+}
+
+/**
+ * The next change of an explained answer (the explanation's root), with the part of the rule whose
+ * own answer flips then; null when passing time alone never changes it.
+ */
+export function describeNextChange(root: CNode, tree: ExplainNode): NextChangeNote | null {
+  const at = tree.nextChange;
+  if (at === undefined) return null;
+  let node = root;
+  let explained = tree;
+  for (;;) {
+    const i = explained.children.findIndex((child) => child.nextChange === at);
+    const part = partsOf(node)[i];
+    if (i < 0 || !part) break;
+    node = part;
+    explained = explained.children[i];
+  }
+  return { at, kind: tree.result ? 'leave' : 'enter', because: reason(node, explained) };
 }

@@ -11,7 +11,7 @@ import { fail, issue, ok, type Issue, type Result } from '$lib/engine/result';
 import type { DataSchema, FieldDef, Value } from '$lib/engine/schema';
 import type { ColumnarStore } from '$lib/engine/store';
 import { csvCell } from '$lib/csv/report';
-import type { ExportRecord, MembershipChangeRecord, SegmentRecord } from '$lib/storage/db';
+import type { ExportRecord, SegmentRecord } from '$lib/storage/db';
 import type { SegmentsRepo } from '$lib/storage/segments-repo';
 import type {
   CustomerSegment,
@@ -39,7 +39,7 @@ import {
   type LogQuery,
   type SizeHistory
 } from './history';
-import { NextChanges } from './next-change';
+import { describeNextChange, NextChanges } from './next-change';
 import type { AppliedChange, Workspace } from './workspace';
 import { StaticMembers } from './static-members';
 import { computeOverlap, MAX_OVERLAP_SETS } from './overlap';
@@ -249,6 +249,10 @@ export class SegmentService {
     let name = `${source.name} (copy)`;
     for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${source.name} (copy ${n})`;
     const now = this.#now();
+    // A copy of a static segment starts with the same members, entering it now.
+    if (source.kind === 'static') {
+      return ok(await this.#summary(await this.#newStatic(name, source.members ?? [], now)));
+    }
     const { deletedAt: _deleted, ...rest } = source;
     const record = await this.repo.create({
       ...rest,
@@ -282,18 +286,7 @@ export class SegmentService {
     const taken = new Set([...this.#records.values()].map((r) => r.name.toLowerCase()));
     let name = base;
     for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${base} (${n})`;
-    const record = await this.repo.create({
-      id: crypto.randomUUID(),
-      name,
-      kind: 'static',
-      members,
-      createdAt: now,
-      updatedAt: now,
-      version: 1
-    });
-    this.#records.set(record.id, record);
-    this.#lists.sync(this.#records.values(), store);
-    return ok(await this.#summary(record));
+    return ok(await this.#summary(await this.#newStatic(name, members, now)));
   }
 
   /** A static segment of the given customers (ids not on this device are left out). */
@@ -306,30 +299,34 @@ export class SegmentService {
     if (!checked.ok) return checked;
     const store = this.workspace.store;
     const members = [...new Set(customerIds)].filter((id) => store.indexOf(id) >= 0).sort();
-    const now = this.#now();
+    return ok(await this.#summary(await this.#newStatic(checked.value, members, this.#now())));
+  }
+
+  /**
+   * Stores a new static segment and records each member as entering it at `now`, the instant it was
+   * made (its log and size chart start with them). Rules naming a segment of this name (one deleted
+   * before) can work again.
+   */
+  async #newStatic(name: string, members: readonly string[], now: number): Promise<SegmentRecord> {
+    const store = this.workspace.store;
     const record = await this.repo.create({
       id: crypto.randomUUID(),
-      name: checked.value,
+      name,
       kind: 'static',
-      members,
+      members: [...members],
       createdAt: now,
       updatedAt: now,
       version: 1
     });
     this.#records.set(record.id, record);
-    // Rules naming a segment of this name (one deleted before) can work again.
     this.#compileAll(true);
-    this.#record(
-      members.map((id) => ({
-        segment: record.id,
-        customer: store.indexOf(id),
-        id,
-        kind: 'enter' as const,
-        at: now
-      })),
-      now
-    );
-    return ok(await this.#summary(record));
+    const entries: MembershipChange[] = [];
+    for (const id of members) {
+      const customer = store.indexOf(id);
+      if (customer >= 0) entries.push({ segment: record.id, customer, id, kind: 'enter', at: now });
+    }
+    this.#record(entries, now);
+    return record;
   }
 
   /**
@@ -589,13 +586,6 @@ export class SegmentService {
     return this.#now();
   }
 
-  async changes(id: string, limit: number): Promise<Result<MembershipChangeRecord[]>> {
-    await this.refresh();
-    if (!this.#records.has(id)) return notFound();
-    await this.#writes;
-    return ok(await this.repo.changes(id, Math.min(500, Math.max(0, limit))));
-  }
-
   async ofCustomer(customerId: string): Promise<Result<CustomerSegment[]>> {
     const engine = await this.refresh();
     const c = this.workspace.store.indexOf(customerId);
@@ -619,12 +609,15 @@ export class SegmentService {
             : live
               ? engine.isMember(r.id, c)
               : null;
+        const explanation = live ? (engine.explain(r.id, c, now) ?? null) : null;
+        const compiled = this.#compiled.get(r.id);
         return {
           id: r.id,
           name: r.name,
           kind: r.kind,
           member,
-          explanation: live ? (engine.explain(r.id, c, now) ?? null) : null,
+          explanation,
+          next: explanation && compiled ? describeNextChange(compiled.root, explanation) : null,
           history: history.filter((h) => h.segmentId === r.id)
         };
       })

@@ -41,6 +41,8 @@ export interface ListSetup {
 export interface ListProgress {
   readonly bytesDone: number;
   readonly totalBytes: number;
+  /** Rows of the file matched so far. */
+  readonly rowsDone: number;
 }
 
 export type ListProgressCallback = (progress: ListProgress) => void;
@@ -73,14 +75,26 @@ export interface ListMatchReport {
 
 /** How many rows of each kind the report shows on screen. */
 const SHOWN = 100;
+/** Rows matched between progress reports (and chances for a cancel to come in). */
+const MATCH_CHUNK = 2_000;
+
+const cancelled = <T>(): Result<T> =>
+  fail(issue('cancelled', 'Matching was cancelled; nothing was kept.'));
 
 export class StaticLists {
   /** The data version and country the lookup maps were built for. */
   #lookupKey = '';
   #emails = new Map<string, string[]>();
   #phones = new Map<string, string[]>();
+  /** The match running now: a new one, or cancel(), stops it. */
+  #controller: AbortController | null = null;
 
   constructor(private readonly workspace: Workspace) {}
+
+  /** Stops the match running now, if any (it resolves with a `cancelled` issue, no report). */
+  cancel(): void {
+    this.#controller?.abort();
+  }
 
   async inspect(file: Blob, fileName: string): Promise<Result<ListInspection>> {
     const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
@@ -105,6 +119,24 @@ export class StaticLists {
     setup: ListSetup,
     onProgress?: ListProgressCallback
   ): Promise<Result<ListMatchReport>> {
+    this.#controller?.abort();
+    const controller = new AbortController();
+    this.#controller = controller;
+    const { signal } = controller;
+    try {
+      return await this.#match(file, fileName, setup, signal, onProgress);
+    } finally {
+      if (this.#controller === controller) this.#controller = null;
+    }
+  }
+
+  async #match(
+    file: Blob,
+    fileName: string,
+    setup: ListSetup,
+    signal: AbortSignal,
+    onProgress?: ListProgressCallback
+  ): Promise<Result<ListMatchReport>> {
     let headers: string[] = [];
     const matcher = new ListMatcher(
       setup.column,
@@ -112,16 +144,31 @@ export class StaticLists {
       this.#lookup(setup.defaultCountry as CountryCode),
       setup.defaultCountry as CountryCode
     );
+    let bytesDone = 0;
+    let rowsDone = 0;
+    onProgress?.({ bytesDone, totalBytes: file.size, rowsDone });
     const parsed = await parseCsv(file, {
       encoding: setup.encoding,
       delimiter: setup.delimiter,
+      chunkRows: MATCH_CHUNK,
+      signal,
       onHeader: (h) => {
         headers = h.map((x) => x.trim());
       },
-      onRows: (rows, first) => matcher.addRows(rows, first),
-      onProgress: (bytesDone) => onProgress?.({ bytesDone, totalBytes: file.size })
+      onRows: async (rows, first) => {
+        matcher.addRows(rows, first);
+        rowsDone += rows.length;
+        onProgress?.({ bytesDone, totalBytes: file.size, rowsDone });
+        // Lets a cancel (or a newer match) in between chunks.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      },
+      onProgress: (consumed) => {
+        bytesDone = consumed;
+      }
     });
+    if (signal.aborted) return cancelled();
     if (!parsed.ok) return parsed;
+    onProgress?.({ bytesDone: file.size, totalBytes: file.size, rowsDone });
     if (setup.column < 0 || setup.column >= headers.length) {
       return fail(issue('no-column', 'Choose the column that holds the ids, emails or phones.'));
     }

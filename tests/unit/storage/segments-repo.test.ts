@@ -53,20 +53,24 @@ describe('segments repository', () => {
     expect(await repo.update('nope', { name: 'x' }, 1)).toBeUndefined();
   });
 
-  it('keeps membership changes per segment, newest first', async () => {
+  it('keeps membership changes in recording order and tells when current members entered', async () => {
     const repo = new SegmentsRepo(freshDb());
-    expect(await repo.lastChangeAt('s')).toBeUndefined();
+    expect(await repo.changeIdRange()).toBeUndefined();
     await repo.addChanges([
       { segmentId: 's', customerId: '1', kind: 'enter', at: 100 },
       { segmentId: 's', customerId: '2', kind: 'enter', at: 300 },
       { segmentId: 's', customerId: '1', kind: 'leave', at: 200 },
       { segmentId: 't', customerId: '1', kind: 'enter', at: 900 }
     ]);
-    expect(await repo.lastChangeAt('s')).toBe(300);
-    expect((await repo.changes('s', 2)).map((c) => [c.customerId, c.kind, c.at])).toEqual([
-      ['2', 'enter', 300],
-      ['1', 'leave', 200]
+    const range = await repo.changeIdRange();
+    expect(range && range.last - range.first).toBe(3);
+    const after = await repo.changesAfter(range?.first ?? 0);
+    expect(after.map((c) => [c.segmentId, c.customerId, c.kind, c.at])).toEqual([
+      ['s', '2', 'enter', 300],
+      ['s', '1', 'leave', 200],
+      ['t', '1', 'enter', 900]
     ]);
+    expect([...(await repo.enteredAt('s'))]).toEqual([['2', 300]]);
   });
 
   it('records exports with their file, newest first', async () => {

@@ -7,6 +7,12 @@ import { createDataService } from '$lib/worker/data-service';
 import type { WorkerApi } from '$lib/worker/api';
 import { SEGMENT_TEMPLATES } from '$lib/worker/segment-templates';
 
+/** The segment's entered/left log, newest first (one page), as a Result of its rows. */
+async function logOf(api: WorkerApi, id: string, limit: number) {
+  const page = await api.segmentLog(id, { offset: 0, limit });
+  return page.ok ? { ok: true as const, value: page.value.rows } : page;
+}
+
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 15, 12);
 const SEED = 'total_spent > 10000 AND NOT performed Purchased in last 3 months';
@@ -131,12 +137,12 @@ describe('segments in the worker', () => {
       ['c1', 'leave', NOW + 1000]
     ]);
     expect(listed.lastChangeAt).toBe(NOW + 1000);
-    const log = await api.segmentChanges(seg.id, 10);
+    const log = await logOf(api, seg.id, 10);
     expect(log.ok && log.value.map((c) => [c.customerId, c.kind])).toEqual([
       ['c1', 'leave'],
       ['c5', 'enter']
     ]);
-    expect((await api.segmentChanges('nope', 10)).ok).toBe(false);
+    expect((await logOf(api, 'nope', 10)).ok).toBe(false);
 
     // From the customer's side: in or out, why, and the history.
     const ana = await api.customerSegments('c1');
@@ -227,8 +233,26 @@ describe('segments in the worker', () => {
       members: 2,
       query: ''
     });
+    // Its members entered it at the instant of the freeze: the log, the chart and the list show them.
+    expect(frozen.value.lastChangeAt).toBe(NOW);
+    const log = await logOf(api, frozen.value.id, 10);
+    expect(log.ok && log.value.map((c) => [c.customerId, c.kind, c.at]).sort()).toEqual([
+      ['c1', 'enter', NOW],
+      ['c2', 'enter', NOW]
+    ]);
+    const history = await api.segmentHistory(frozen.value.id, 1);
+    expect(history.ok && history.value.days).toEqual([
+      { day: Date.UTC(2026, 5, 15), entered: 2, left: 0, size: 2 }
+    ]);
     const twice = await api.freezeSegment(seg.id);
     expect(twice.ok && twice.value.name).toBe('Spenders 2026-06-15 (2)');
+    // A copy of the snapshot starts with the same members, who enter the copy when it is made.
+    const copy = await api.duplicateSegment(frozen.value.id);
+    if (!copy.ok) throw new Error('not copied');
+    expect(copy.value).toMatchObject({ kind: 'static', members: 2, lastChangeAt: NOW });
+    const copyLog = await logOf(api, copy.value.id, 10);
+    expect(copyLog.ok && copyLog.value.map((c) => c.kind)).toEqual(['enter', 'enter']);
+    expect((await api.deleteSegment(copy.value.id)).ok).toBe(true);
     await importBlob(api, csv('id,total_spent\nc3,99999\n'), 'raise.csv', 'customers');
     const list = await api.segments();
     expect(list.map((s) => [s.name, s.kind, s.members])).toEqual([
@@ -241,6 +265,34 @@ describe('segments in the worker', () => {
     const exported = await api.exportSegment(frozen.value.id);
     expect(exported.ok && exported.value.rows).toBe(2);
     expect((await api.freezeSegment(frozen.value.id)).ok).toBe(false);
+  });
+
+  it('says when a customer’s answer next changes with passing time alone, and why', async () => {
+    const { api } = await withData();
+    await create(api, 'Recent', 'performed Purchased in last 30 days');
+    await create(api, 'Inactive loyal', SEED);
+    await create(api, 'Spenders', 'total_spent > 10000');
+    await create(api, 'Joined lately', 'signup_date within last 1000 days');
+    const ben = await api.customerSegments('c2');
+    if (!ben.ok) throw new Error('no customer');
+    const next = (name: string) => ben.value.find((s) => s.name === name)?.next;
+    // c2 bought 10 days ago: out of the 30-day window 20 days from now, into "inactive" in 3 months.
+    expect(next('Recent')).toEqual({
+      at: NOW + 20 * DAY,
+      kind: 'leave',
+      because: 'when their last Purchased turns 30 days old'
+    });
+    expect(next('Inactive loyal')).toEqual({
+      at: Date.UTC(2026, 8, 5, 12),
+      kind: 'enter',
+      because: 'when their last Purchased turns 3 months old'
+    });
+    expect(next('Spenders')).toBeNull();
+    expect(next('Joined lately')).toEqual({
+      at: Date.UTC(2024, 1, 1) + 1000 * DAY,
+      kind: 'leave',
+      because: 'when their signup_date turns 1000 days old'
+    });
   });
 
   it('a rule that cannot refer to itself is an issue, not a crash', async () => {

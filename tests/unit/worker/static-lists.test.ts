@@ -6,6 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { csv, freshDb, freshService, importBlob } from '../../builders/data-service';
 import type { ListSetup, WorkerApi } from '$lib/worker/api';
 
+/** The segment's entered/left log, newest first (one page), as a Result of its rows. */
+async function logOf(api: WorkerApi, id: string, limit: number) {
+  const page = await api.segmentLog(id, { offset: 0, limit });
+  return page.ok ? { ok: true as const, value: page.value.rows } : page;
+}
+
 const NOW = Date.UTC(2026, 5, 15, 12);
 
 const CUSTOMERS = [
@@ -120,6 +126,45 @@ describe('static segments from lists', () => {
     expect(seen.at(-1)).toBe(1);
   });
 
+  it('matches a list of 100,000 rows in steps, reporting rows done, and can be cancelled', async () => {
+    const { api } = await withData();
+    const lines = ['customer_id'];
+    for (let i = 0; i < 100_000; i++) lines.push(i % 10 === 0 ? 'c2' : `nobody-${i}`);
+    const file = csv(lines.join('\n'));
+    const setup: ListSetup = {
+      column: 0,
+      by: 'id',
+      encoding: 'utf-8',
+      delimiter: ',',
+      defaultCountry: 'IN'
+    };
+    const rowsDone: number[] = [];
+    const report = must(
+      await api.matchList(file, 'big.csv', setup, (p) => rowsDone.push(p.rowsDone))
+    );
+    expect([report.rows, report.customerIds, report.unmatchedCount]).toEqual([
+      100_000,
+      ['c2'],
+      90_000
+    ]);
+    // Many steps in between, each further than the last, ending with every row.
+    const steps = rowsDone.filter((n) => n > 0 && n < 100_000);
+    expect(steps.length).toBeGreaterThanOrEqual(10);
+    expect(steps).toEqual([...steps].sort((a, b) => a - b));
+    expect(rowsDone.at(-1)).toBe(100_000);
+
+    // Cancelled part-way: no report, and the next match is complete.
+    let calls = 0;
+    const cancelled = await api.matchList(file, 'big.csv', setup, (p) => {
+      calls++;
+      if (p.rowsDone > 0 && calls === 3) void api.cancelListMatch();
+    });
+    expect(!cancelled.ok && cancelled.issues[0].code).toBe('cancelled');
+    expect(calls).toBeLessThan(rowsDone.length);
+    const again = must(await api.matchList(file, 'big.csv', setup));
+    expect(again.customerIds).toEqual(['c2']);
+  });
+
   it('says what is wrong with a file it cannot use', async () => {
     const { api } = await withData();
     const empty = await api.inspectList(csv(''), 'empty.csv');
@@ -159,7 +204,7 @@ describe('static segments from lists', () => {
     const members = must(await api.segmentMembers(list.id, 0, 10));
     expect(members.rows.map((r) => r.id)).toEqual(['c2', 'c4']);
 
-    const log = must(await api.segmentChanges(list.id, 50));
+    const log = must(await logOf(api, list.id, 50));
     // Newest first; changes of one instant in reverse order of recording.
     expect(log.map((c) => [c.customerId, c.kind, c.at - NOW])).toEqual([
       ['c3', 'leave', 180_000],
@@ -205,12 +250,12 @@ describe('static segments from lists', () => {
       ['Not listed', 1]
     ]);
     // The dynamic segments' own logs record c2 entering and leaving at the instant of the change.
-    expect(
-      must(await api.segmentChanges(rich.id, 10)).map((c) => [c.customerId, c.kind, c.at])
-    ).toEqual([['c2', 'enter', NOW + 1000]]);
-    expect(
-      must(await api.segmentChanges(outside.id, 10)).map((c) => [c.customerId, c.kind])
-    ).toEqual([['c2', 'leave']]);
+    expect(must(await logOf(api, rich.id, 10)).map((c) => [c.customerId, c.kind, c.at])).toEqual([
+      ['c2', 'enter', NOW + 1000]
+    ]);
+    expect(must(await logOf(api, outside.id, 10)).map((c) => [c.customerId, c.kind])).toEqual([
+      ['c2', 'leave']
+    ]);
 
     // The customer page explains the reference.
     const why = must(await api.customerSegments('c2'));
