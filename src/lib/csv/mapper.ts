@@ -2,7 +2,7 @@
 // batches for storage, the rows that cannot be used (with row number, column and reason), the E.164
 // phone, and a fingerprint per event for deduplication.
 
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
 import { fail, ok, type Result } from '$lib/engine/result';
 import {
   EMAIL_KEY,
@@ -16,6 +16,7 @@ import {
 } from '$lib/engine/schema';
 import { keyColumn, validatePlan, type ColumnPlan, type ImportPlan } from './columns';
 import { rejectReasons } from './messages';
+import { toE164 } from './phone';
 import type { RejectedRow } from './report';
 import {
   parseBoolean,
@@ -63,15 +64,7 @@ export interface EventMapper {
   mapEventRows(rows: readonly (readonly string[])[], firstRowNumber: number): MappedEvents;
 }
 
-/** E.164 (`+919812345678`) for a phone as written, or null when it cannot be a phone number. */
-export const toE164 = (phone: string, defaultCountry?: CountryCode): string | null => {
-  try {
-    const parsed = parsePhoneNumberFromString(phone, defaultCountry ? { defaultCountry } : {});
-    return parsed && parsed.isPossible() ? parsed.number : null;
-  } catch {
-    return null;
-  }
-};
+export { toE164 };
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
