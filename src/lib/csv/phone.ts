@@ -49,12 +49,16 @@ const MIN_NATIONAL = 2;
 const MAX_NATIONAL = 17;
 
 let metadata: MetadataApi | undefined;
-/** By calling code (1–3 digits): its plan, null when the fast path does not decide it, false if unknown. */
-const plans = new Map<string, CallingCodePlan | null | false>();
+/**
+ * By calling code, indexed by its digit count - 1 and its value: its plan, null when the fast path
+ * does not decide it, false when no such calling code exists; filled in as codes are met.
+ */
+const plans: (CallingCodePlan | null | false | undefined)[][] = [[], [], []];
 
-const planOf = (callingCode: string): CallingCodePlan | null | false => {
-  const known = plans.get(callingCode);
+const planOf = (digits: number, value: number): CallingCodePlan | null | false => {
+  const known = plans[digits - 1][value];
   if (known !== undefined) return known;
+  const callingCode = String(value).padStart(digits, '0');
   const m = (metadata ??= new Metadata() as unknown as MetadataApi);
   let plan: CallingCodePlan | null | false = false;
   if (m.hasCallingCode(callingCode)) {
@@ -79,7 +83,7 @@ const planOf = (callingCode: string): CallingCodePlan | null | false => {
       plan = { nationalPrefix: prefix ? new RegExp(`^(?:${prefix})`) : null, always, never };
     } else plan = null;
   }
-  plans.set(callingCode, plan);
+  plans[digits - 1][value] = plan;
   return plan;
 };
 
@@ -100,8 +104,10 @@ export const e164FastPath = (phone: string): string | null | undefined => {
     if (c < 48 || c > 57) return undefined;
   }
   if (phone.charCodeAt(1) === 48) return undefined; // +0: no calling code starts with 0
+  let value = 0;
   for (let end = 2; end <= 4; end++) {
-    const plan = planOf(phone.slice(1, end));
+    value = value * 10 + phone.charCodeAt(end - 1) - 48;
+    const plan = planOf(end - 1, value);
     if (plan === false) continue;
     if (plan === null) return undefined;
     const national = n - end;
