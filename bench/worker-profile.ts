@@ -123,6 +123,9 @@ export class WorkerProfiler {
 
   async start(): Promise<void> {
     this.#running = true;
+    await this.cdp.send('Profiler.enable');
+    await this.cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await this.cdp.send('Profiler.start');
     await Promise.all(this.#workers.map((w) => this.#send(w.sessionId, 'Profiler.start', {})));
   }
 
@@ -130,6 +133,9 @@ export class WorkerProfiler {
   async stop(prefix: string): Promise<string> {
     this.#running = false;
     const lines: string[] = [];
+    const { profile: main } = (await this.cdp.send('Profiler.stop')) as { profile: Profile };
+    await writeFile(`${prefix}-main.cpuprofile`, JSON.stringify(main));
+    lines.push('-- main thread', ...summarise(main), ...longestStretch(main));
     for (const w of this.#workers) {
       const result = (await Promise.race([
         this.#send(w.sessionId, 'Profiler.stop', {}),
@@ -142,6 +148,40 @@ export class WorkerProfiler {
     }
     return lines.join('\n');
   }
+}
+
+/** The main thread's longest run of samples outside idle, and where it spent that time. */
+function longestStretch(profile: Profile): string[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const idle = (i: number) => {
+    const name = byId.get(profile.samples[i])?.callFrame.functionName;
+    return name === '(idle)' || name === '(program)';
+  };
+  let best = { ms: 0, from: 0, to: 0 };
+  let start = 0;
+  let ms = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    if (idle(i)) {
+      ms = 0;
+      start = i + 1;
+      continue;
+    }
+    ms += (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    if (ms > best.ms) best = { ms, from: start, to: i };
+  }
+  const self = new Map<string, number>();
+  for (let i = best.from; i <= best.to; i++) {
+    const f = byId.get(profile.samples[i])?.callFrame;
+    const key = `${f?.functionName || '(anonymous)'} ${f?.url.split('/').pop() ?? ''}:${(f?.lineNumber ?? 0) + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i + 1] ?? 0) / 1000);
+  }
+  return [
+    `   longest busy stretch ${best.ms.toFixed(0)} ms:`,
+    ...[...self.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([k, t]) => `   ${t.toFixed(0).padStart(6)} ms  ${k}`)
+  ];
 }
 
 /** Self time per function, top 25, in ms. */
