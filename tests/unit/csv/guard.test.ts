@@ -5,10 +5,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { editPlan, planColumns } from '$lib/csv/columns';
-import { createCustomerMapper } from '$lib/csv/mapper';
+import { createCustomerMapper, createEventMapper } from '$lib/csv/mapper';
 import { csvCell } from '$lib/csv/report';
 import { parseCsvText } from '$lib/csv/stream';
 import { inferType, isGuarded, parseValue, stripSpreadsheetGuard, unguard } from '$lib/csv/values';
+import { createEventMapper as createReferenceEventMapper } from './reference-mapper';
 import * as reference from './reference-values';
 
 /** Imports `cells` as the `note` column of a customers file; `type` forces the column's type. */
@@ -96,5 +97,29 @@ describe('formula guard round trip', () => {
       }),
       { numRuns: 3000 }
     );
+  });
+
+  it('events: guarded names, ids, keys and properties come back unguarded, as in the reference', () => {
+    const text = [
+      'event_id,customer_id,event,timestamp,tag',
+      "'=e1,'-c1,'@home,2026-01-02T03:04:05Z,'+plus",
+      "e2,c2,'=Signup,2026-01-02,''-twice",
+      ''
+    ].join('\r\n');
+    const [headers, ...rows] = parseCsvText(text, { delimiter: ',' });
+    const plan = planColumns(headers, rows, 'events');
+    const fast = createEventMapper(plan);
+    const slow = createReferenceEventMapper(plan);
+    if (!fast.ok || !slow.ok) throw new Error('plan');
+    const mapped = fast.value.mapEventRows(rows, 2);
+    expect(mapped.batch.customerIds).toEqual(['-c1', 'c2']);
+    expect(mapped.batch.names).toEqual(['@home', '=Signup']);
+    expect(mapped.batch.properties.find((c) => c.def.key === 'tag')?.values).toEqual([
+      '+plus',
+      "'-twice"
+    ]);
+    const reference = slow.value.mapEventRows(rows, 2);
+    expect(mapped.batch).toEqual(reference.batch);
+    expect(mapped.fingerprints).toEqual(reference.fingerprints);
   });
 });
