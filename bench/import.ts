@@ -2,74 +2,36 @@
 // UI (worker: parse, validate, dedupe, store), and in the same run PapaParse alone parses the same files
 // in a worker of the same page. Prints rows/s for both, their ratio, the longest main-thread task during
 // the imports, and the time to first paint of the customers table after a reload with the data stored.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+// Options: --rounds N, --port P, --customers N --events M, --kinds customers|events, --profile.
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright';
-import { CHROMIUM_ARGS, chromiumPath, requireChromium } from '../scripts/chromium.mjs';
+import type { Browser, Page } from 'playwright';
+import { benchData, numberArg, openApp } from './browser';
+import { WorkerProfiler } from './worker-profile';
+
+type Kind = 'customers' | 'events';
 
 interface Options {
   rounds: number;
   customers: number;
   events: number;
   port: number;
-  out: string;
+  /** `--profile`: CPU profiles of the workers during each import, written to bench/out. */
+  profile: boolean;
+  /** `--kinds customers`: import only these files (events need their customers only for counts). */
+  kinds: readonly Kind[];
 }
 
 function parseArgs(argv: string[]): Options {
-  const get = (name: string, fallback: number) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? Number(argv[i + 1]) : fallback;
-  };
-  const customers = get('customers', 100_000);
-  const events = get('events', 1_000_000);
+  const kinds = argv.includes('--kinds') ? argv[argv.indexOf('--kinds') + 1].split(',') : [];
   return {
-    rounds: Math.max(1, get('rounds', 2)),
-    customers,
-    events,
-    port: get('port', 4388),
-    out: resolve(`bench/out/import-${customers}-${events}`)
+    rounds: Math.max(1, numberArg(argv, 'rounds', 2)),
+    customers: numberArg(argv, 'customers', 100_000),
+    events: numberArg(argv, 'events', 1_000_000),
+    port: numberArg(argv, 'port', 4388),
+    profile: argv.includes('--profile'),
+    kinds: (['customers', 'events'] as const).filter((k) => kinds.length === 0 || kinds.includes(k))
   };
-}
-
-function ensureData(o: Options): void {
-  if (existsSync(`${o.out}/customers.csv`) && existsSync(`${o.out}/events.csv`)) return;
-  const args = [
-    'tsx',
-    'scripts/generate.ts',
-    '--customers',
-    String(o.customers),
-    '--events',
-    String(o.events)
-  ];
-  const r = spawnSync('npx', [...args, '--out', o.out, '--seed', '7', '--now', '2026-11-01'], {
-    stdio: 'inherit'
-  });
-  if (r.status !== 0) throw new Error('generating the benchmark data failed');
-}
-
-function ensureBuild(): void {
-  if (existsSync('build/index.js')) return;
-  const r = spawnSync('npx', ['vite', 'build'], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('the build failed');
-}
-
-async function startServer(port: number): Promise<ChildProcess> {
-  const server = spawn('node', ['build'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: 'ignore'
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return server;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  server.kill();
-  throw new Error('the server did not start');
 }
 
 /** PapaParse in chunk mode, no header objects, no dynamicTyping: the reference throughput. */
@@ -105,15 +67,20 @@ async function papaParseOnly(page: Page, path: string): Promise<{ rows: number; 
 /** Imports a file through the UI; seconds from clicking Import to the report. */
 async function importThroughUi(
   page: Page,
-  path: string
+  path: string,
+  hooks: { before(): Promise<void> | undefined; after(): Promise<void> }
 ): Promise<{ rows: number; seconds: number; durations: string }> {
   await page.goto('/import');
   await page.getByLabel(/Choose a CSV file/).setInputFiles(path);
   await page.getByTestId('column-mapping').waitFor({ timeout: 120_000 });
+  await hooks.before();
+  // Only the import's tasks count: the page's own start-up (a navigation just happened) is not one.
+  await page.evaluate(() => ((window as unknown as { __longTasks: number[] }).__longTasks = []));
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await page.getByTestId('import-report').waitFor({ timeout: 600_000 });
   const seconds = (Date.now() - t0) / 1000;
+  await hooks.after();
   const rowsText = await page.getByTestId('import-report').locator('li').first().innerText();
   const shown = await page.getByTestId('import-durations').innerText();
   // Which thread limited the reading: busy seconds of the parsing thread and of the storing one.
@@ -148,8 +115,8 @@ async function importThroughUi(
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
 interface Round {
-  parse: Record<'customers' | 'events', { rows: number; seconds: number }>;
-  imported: Record<'customers' | 'events', { rows: number; seconds: number; durations: string }>;
+  parse: Record<Kind, { rows: number; seconds: number }>;
+  imported: Record<Kind, { rows: number; seconds: number; durations: string }>;
   longestTask: number;
   calibrated: boolean;
   firstPaint: number;
@@ -157,8 +124,15 @@ interface Round {
 }
 
 /** One round in a fresh browser context (empty storage): PapaParse alone, then the app's import. */
-async function round(browser: Browser, o: Options, papa: Buffer): Promise<Round> {
-  const context = await browser.newContext({ baseURL: `http://127.0.0.1:${o.port}` });
+async function round(
+  browser: Browser,
+  baseURL: string,
+  o: Options,
+  out: string,
+  papa: Buffer,
+  index: number
+): Promise<Round> {
+  const context = await browser.newContext({ baseURL });
   try {
     await context.route('**/__bench/papaparse.js', (route) =>
       route.fulfill({ body: papa, contentType: 'text/javascript' })
@@ -187,11 +161,10 @@ async function round(browser: Browser, o: Options, papa: Buffer): Promise<Round>
       input.id = 'bench-file';
       document.body.append(input);
     });
-    const files = { customers: `${o.out}/customers.csv`, events: `${o.out}/events.csv` };
-    const parse = {
-      customers: await papaParseOnly(page, files.customers),
-      events: await papaParseOnly(page, files.events)
-    };
+    const files = { customers: `${out}/customers.csv`, events: `${out}/events.csv` };
+    const none = { rows: 0, seconds: 0, durations: '' };
+    const parse: Round['parse'] = { customers: none, events: none };
+    for (const kind of o.kinds) parse[kind] = await papaParseOnly(page, files[kind]);
     // Calibration: a deliberate 150 ms task must be seen, or the long-task figure means nothing.
     const calibrated = await page.evaluate(async () => {
       const w = window as unknown as { __longTasks: number[] };
@@ -207,19 +180,26 @@ async function round(browser: Browser, o: Options, papa: Buffer): Promise<Round>
       w.__longTasks = [];
       return found;
     });
-    // Long tasks are collected per page; each import navigates, so sum them up across pages.
+    // Long tasks are collected per page; each import navigates, so take the longest across pages.
     let longestTask = 0;
     const longest = async () =>
       page.evaluate(() =>
         Math.max(0, ...(window as unknown as { __longTasks: number[] }).__longTasks)
       );
-    const imported = {
-      customers: await importThroughUi(page, files.customers),
-      events: { rows: 0, seconds: 0, durations: '' }
-    };
-    longestTask = Math.max(longestTask, await longest());
-    imported.events = await importThroughUi(page, files.events);
-    longestTask = Math.max(longestTask, await longest());
+    const profiler = o.profile ? await WorkerProfiler.attach(page) : undefined;
+    const imported: Round['imported'] = { customers: none, events: none };
+    for (const kind of o.kinds) {
+      imported[kind] = await importThroughUi(page, files[kind], {
+        before: () => profiler?.start(),
+        after: async () => {
+          if (!profiler) return;
+          const prefix = `bench/out/profile-${kind}-${index + 1}`;
+          console.log(`\nCPU profile of the workers, ${kind} import, round ${index + 1}:`);
+          console.log(await profiler.stop(prefix));
+        }
+      });
+      longestTask = Math.max(longestTask, await longest());
+    }
     await page.goto('/customers');
     await page.locator('tbody tr.row td a').first().waitFor({ timeout: 120_000 });
     const firstPaint = await page.evaluate(
@@ -234,28 +214,26 @@ async function round(browser: Browser, o: Options, papa: Buffer): Promise<Round>
 }
 
 async function main(): Promise<void> {
-  requireChromium();
   const o = parseArgs(process.argv.slice(2));
-  ensureData(o);
-  ensureBuild();
-  const server = await startServer(o.port);
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  const out = benchData(o.customers, o.events);
+  const app = await openApp(o.port);
   try {
     const papa = await readFile('node_modules/papaparse/papaparse.min.js');
     const rounds: Round[] = [];
-    for (let r = 0; r < o.rounds; r++) rounds.push(await round(browser, o, papa));
+    for (let r = 0; r < o.rounds; r++)
+      rounds.push(await round(app.browser, app.baseURL, o, out, papa, r));
     const best = (pick: (r: Round) => { rows: number; seconds: number }) =>
       Math.max(...rounds.map((r) => pick(r).rows / pick(r).seconds));
 
     console.log(`\nImport benchmark: ${fmt(o.customers)} customers, ${fmt(o.events)} events`);
-    const size = (f: string) => (statSync(`${o.out}/${f}`).size / 1e6).toFixed(1);
+    const size = (f: string) => (statSync(`${out}/${f}`).size / 1e6).toFixed(1);
     console.log(
       `(files: ${size('customers.csv')} MB + ${size('events.csv')} MB; best of ${o.rounds} alternating rounds, each in fresh storage)`
     );
     console.log(
       'file       | PapaParse alone rows/s | full import rows/s | ratio (target >= 0.50)'
     );
-    for (const kind of ['customers', 'events'] as const) {
+    for (const kind of o.kinds) {
       const p = best((r) => r.parse[kind]);
       const i = best((r) => r.imported[kind]);
       const seconds = Math.min(...rounds.map((r) => r.imported[kind].seconds));
@@ -263,35 +241,46 @@ async function main(): Promise<void> {
         `${kind.padEnd(10)} | ${fmt(p).padStart(22)} | ${fmt(i).padStart(18)} | ${(i / p).toFixed(2)}  (best: ${seconds.toFixed(1)} s for ${fmt(rounds[0].imported[kind].rows)} rows)`
       );
     }
-    const both = (pick: (r: Round) => Round['parse']) =>
-      Math.max(
-        ...rounds.map((r) => {
-          const x = pick(r);
-          return (x.customers.rows + x.events.rows) / (x.customers.seconds + x.events.seconds);
-        })
+    if (o.kinds.length === 2) {
+      const both = (pick: (r: Round) => Round['parse']) =>
+        Math.max(
+          ...rounds.map((r) => {
+            const x = pick(r);
+            return (x.customers.rows + x.events.rows) / (x.customers.seconds + x.events.seconds);
+          })
+        );
+      const p = both((r) => r.parse);
+      const i = both((r) => r.imported);
+      console.log(
+        `${'both'.padEnd(10)} | ${fmt(p).padStart(22)} | ${fmt(i).padStart(18)} | ${(i / p).toFixed(2)}`
       );
-    const p = both((r) => r.parse);
-    const i = both((r) => r.imported);
-    console.log(
-      `${'both'.padEnd(10)} | ${fmt(p).padStart(22)} | ${fmt(i).padStart(18)} | ${(i / p).toFixed(2)}`
-    );
+    }
+    // Per round, the import/parse ratios side by side (the machine is shared: compare within a round).
+    for (const [n, r] of rounds.entries())
+      console.log(
+        `round ${n + 1} ratios: ${o.kinds.map((k) => `${k} ${(r.imported[k].rows / r.imported[k].seconds / (r.parse[k].rows / r.parse[k].seconds)).toFixed(2)}`).join(', ')}`
+      );
     const longest = Math.max(...rounds.map((r) => r.longestTask));
+    // The Long Tasks API reports only tasks of 50 ms or more: none at all means every task was shorter.
     console.log(
-      `longest main-thread task during the imports: ${longest.toFixed(0)} ms (target < 100 ms)`
+      `longest main-thread task during the imports: ${longest > 0 ? `${longest.toFixed(0)} ms` : 'none of 50 ms or more'} (target < 100 ms)`
     );
     if (rounds.some((r) => !r.calibrated))
       console.log('WARNING: the long-task observer missed a 150 ms calibration task.');
+    else
+      console.log(
+        '(the long-task observer saw a deliberate 150 ms calibration task in every round)'
+      );
     console.log(
       `customers table first row after reload: ${rounds.map((r) => `${r.firstPaint.toFixed(0)} ms`).join(', ')} after navigation start`
     );
-    for (const kind of ['customers', 'events'] as const)
+    for (const kind of o.kinds)
       console.log(`${kind} import: ${rounds.map((r) => r.imported[kind].durations).join(' | ')}`);
     console.log(
       `store rebuilt from IndexedDB at start: ${rounds.map((r) => r.loadTiming).join(' | ')}`
     );
   } finally {
-    await browser.close();
-    server.kill();
+    await app.close();
   }
 }
 

@@ -2,11 +2,8 @@
 // appears within 100 ms of the last keystroke"). Headless Chromium imports a generated store (the app's
 // own generator, through the import UI), opens the segment editor, types queries key by key as a person
 // would, and measures from the last keydown to the moment the final count is on screen. Prints p50/p95.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { chromium, type Page } from 'playwright';
-import { CHROMIUM_ARGS, chromiumPath, requireChromium } from '../scripts/chromium.mjs';
+import type { Page } from 'playwright';
+import { benchData, numberArg, openApp } from './browser';
 
 const TARGET_MS = 100;
 
@@ -26,71 +23,16 @@ interface Options {
   /** Milliseconds between keystrokes (a quick typist: ~60). */
   delay: number;
   port: number;
-  out: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const get = (name: string, fallback: number) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? Number(argv[i + 1]) : fallback;
-  };
-  const customers = get('customers', 100_000);
-  const events = get('events', 1_000_000);
   return {
-    customers,
-    events,
-    rounds: Math.max(1, get('rounds', 4)),
-    delay: get('delay', 60),
-    port: get('port', 4389),
-    // The same files as the import benchmark, generated once.
-    out: resolve(`bench/out/import-${customers}-${events}`)
+    customers: numberArg(argv, 'customers', 100_000),
+    events: numberArg(argv, 'events', 1_000_000),
+    rounds: Math.max(1, numberArg(argv, 'rounds', 4)),
+    delay: numberArg(argv, 'delay', 60),
+    port: numberArg(argv, 'port', 4389)
   };
-}
-
-function ensureData(o: Options): void {
-  if (existsSync(`${o.out}/customers.csv`) && existsSync(`${o.out}/events.csv`)) return;
-  const r = spawnSync(
-    'npx',
-    [
-      'tsx',
-      'scripts/generate.ts',
-      '--customers',
-      String(o.customers),
-      '--events',
-      String(o.events),
-      '--out',
-      o.out,
-      '--seed',
-      '7',
-      '--now',
-      '2026-11-01'
-    ],
-    { stdio: 'inherit' }
-  );
-  if (r.status !== 0) throw new Error('generating the benchmark data failed');
-}
-
-function ensureBuild(): void {
-  if (existsSync('build/index.js')) return;
-  const r = spawnSync('npx', ['vite', 'build'], { stdio: 'inherit' });
-  if (r.status !== 0) throw new Error('the build failed');
-}
-
-async function startServer(port: number): Promise<ChildProcess> {
-  const server = spawn('node', ['build'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: 'ignore'
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/`)).ok) return server;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  server.kill();
-  throw new Error('the server did not start');
 }
 
 async function importFile(page: Page, path: string): Promise<void> {
@@ -160,14 +102,12 @@ const percentile = (xs: number[], p: number): number => {
 };
 
 async function main(): Promise<void> {
-  requireChromium();
   const o = parseArgs(process.argv.slice(2));
-  ensureData(o);
-  ensureBuild();
-  const server = await startServer(o.port);
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  // The same files as the import benchmark, generated once.
+  const out = benchData(o.customers, o.events);
+  const app = await openApp(o.port);
   try {
-    const context = await browser.newContext({ baseURL: `http://127.0.0.1:${o.port}` });
+    const context = await app.browser.newContext({ baseURL: app.baseURL });
     await context.addInitScript(() => {
       const w = window as unknown as { __bench: { lastKey: number; shown: [number, string][] } };
       w.__bench = { lastKey: 0, shown: [] };
@@ -180,8 +120,8 @@ async function main(): Promise<void> {
     const page = await context.newPage();
     const t0 = Date.now();
     await page.goto('/');
-    await importFile(page, `${o.out}/customers.csv`);
-    await importFile(page, `${o.out}/events.csv`);
+    await importFile(page, `${out}/customers.csv`);
+    await importFile(page, `${out}/events.csv`);
     console.log(
       `\nLive preview: ${o.customers.toLocaleString('en')} customers, ${o.events.toLocaleString('en')} events (imported in ${((Date.now() - t0) / 1000).toFixed(0)} s)`
     );
@@ -220,8 +160,7 @@ async function main(): Promise<void> {
     );
     await context.close();
   } finally {
-    await browser.close();
-    server.kill();
+    await app.close();
   }
 }
 

@@ -5,7 +5,7 @@
 import { issue, type Issue } from '$lib/engine/result';
 import { EMAIL_KEY, PHONE_E164_KEY, PHONE_KEY, type ValueType } from '$lib/engine/schema';
 import { csvMessages } from './messages';
-import { inferType, type ValueOptions } from './values';
+import { inferType, unguard, type ValueOptions } from './values';
 
 export type ImportKind = 'customers' | 'events';
 
@@ -152,7 +152,7 @@ const findRole = (keys: readonly string[], wanted: readonly string[], taken: Set
 const samplesOf = (cells: readonly string[]): string[] => {
   const out: string[] = [];
   for (const cell of cells) {
-    const t = cell.trim();
+    const t = unguard(cell.trim());
     if (t !== '' && !out.includes(t)) out.push(t);
     if (out.length === 5) break;
   }

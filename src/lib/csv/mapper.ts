@@ -2,7 +2,7 @@
 // batches for storage, the rows that cannot be used (with row number, column and reason), the E.164
 // phone, and a fingerprint per event for deduplication.
 
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { CountryCode } from 'libphonenumber-js';
 import { fail, ok, type Result } from '$lib/engine/result';
 import {
   EMAIL_KEY,
@@ -16,6 +16,7 @@ import {
 } from '$lib/engine/schema';
 import { keyColumn, validatePlan, type ColumnPlan, type ImportPlan } from './columns';
 import { rejectReasons } from './messages';
+import { toE164 } from './phone';
 import type { RejectedRow } from './report';
 import {
   parseBoolean,
@@ -23,6 +24,7 @@ import {
   parseNumber,
   parseTimestamp,
   stripSpreadsheetGuard,
+  unguard,
   type ValueOptions
 } from './values';
 
@@ -63,15 +65,7 @@ export interface EventMapper {
   mapEventRows(rows: readonly (readonly string[])[], firstRowNumber: number): MappedEvents;
 }
 
-/** E.164 (`+919812345678`) for a phone as written, or null when it cannot be a phone number. */
-export const toE164 = (phone: string, defaultCountry?: CountryCode): string | null => {
-  try {
-    const parsed = parsePhoneNumberFromString(phone, defaultCountry ? { defaultCountry } : {});
-    return parsed && parsed.isPossible() ? parsed.number : null;
-  } catch {
-    return null;
-  }
-};
+export { toE164 };
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 
@@ -147,8 +141,14 @@ const output = (
   convert: (raw: string) => Value | null | undefined
 ): Output => ({ def, source, index: source.index, convert });
 
-const trimmedOrNull = (raw: string): string | null => {
+/** A cell trimmed and without its formula guard (values.ts); '' when blank. */
+const cleanCell = (raw: string): string => {
   const t = raw.trim();
+  return t.charCodeAt(0) === 39 ? unguard(t) : t;
+};
+
+const trimmedOrNull = (raw: string): string | null => {
+  const t = cleanCell(raw);
   return t === '' ? null : t;
 };
 
@@ -162,17 +162,17 @@ const converter = (
       return trimmedOrNull;
     case 'number':
       return (raw) => {
-        const t = raw.trim();
+        const t = cleanCell(raw);
         return t === '' ? null : parseNumber(t, options);
       };
     case 'boolean':
       return (raw) => {
-        const t = raw.trim();
+        const t = cleanCell(raw);
         return t === '' ? null : parseBoolean(t, true);
       };
     case 'date':
       return (raw) => {
-        const t = raw.trim();
+        const t = cleanCell(raw);
         return t === '' ? null : parseDate(t);
       };
   }
@@ -259,7 +259,7 @@ const emptyColumns = (n: number): (Value | null)[][] => {
 
 /** The customer key of a row: the lower-cased email, or the external id as written. */
 const rowKey = (rawKey: string, byEmail: boolean): string | undefined =>
-  byEmail ? emailKey(rawKey) : stripSpreadsheetGuard(rawKey.trim()) || undefined;
+  byEmail ? emailKey(cleanCell(rawKey)) : stripSpreadsheetGuard(rawKey.trim()) || undefined;
 
 /** A customer mapper for a valid plan of kind `customers`; the plan's issues otherwise. */
 export const createCustomerMapper = (
@@ -394,9 +394,9 @@ export const createEventMapper = (
             key,
             rawKey.trim() === '' ? rejectReasons.missingCustomer() : rejectReasons.invalidEmail()
           );
-        const name = row[nameIndex].trim();
+        const name = cleanCell(row[nameIndex]);
         if (name === '') reject(rejected, row, rowNumber, nameColumn, rejectReasons.missingEvent());
-        const rawTime = row[timeIndex].trim();
+        const rawTime = cleanCell(row[timeIndex]);
         const timestamp = rawTime === '' ? undefined : parseTimestamp(rawTime);
         if (timestamp === undefined)
           reject(
@@ -418,7 +418,7 @@ export const createEventMapper = (
           rejectedRows++;
           continue;
         }
-        const eventId = idIndex >= 0 ? row[idIndex].trim() : '';
+        const eventId = idIndex >= 0 ? cleanCell(row[idIndex]) : '';
         customerIds.push(customer);
         names.push(name);
         timestamps[count++] = timestamp;

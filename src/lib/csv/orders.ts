@@ -7,7 +7,7 @@ import { normalizeHeader } from './columns';
 import { emailKey, eventFingerprint, type MappedEvents } from './mapper';
 import { rejectReasons } from './messages';
 import type { RejectedRow } from './report';
-import { parseDate, parseNumber } from './values';
+import { parseDate, parseNumber, unguard } from './values';
 
 export const PURCHASED_EVENT = 'Purchased';
 
@@ -124,7 +124,8 @@ export const createOrdersTransform = (
   ];
   const keyBy = options.keyBy ?? (layout.customerId >= 0 ? 'customerId' : 'email');
   const fieldCount = layout.headers.length;
-  const cell = (row: readonly string[], i: number) => (i >= 0 ? (row[i] ?? '').trim() : '');
+  const cell = (row: readonly string[], i: number) =>
+    i >= 0 ? unguard((row[i] ?? '').trim()) : '';
   let open: OpenOrder | undefined;
   let out = newOutput();
 

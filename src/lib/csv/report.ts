@@ -10,12 +10,16 @@ export interface RejectedRow {
   readonly reason: string;
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** Text a spreadsheet would run as a formula, also behind quotes (see values.ts on the guard). */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
 
-/** One CSV cell: a formula-like start is neutralised with `'`, then quoted when needed. */
+/**
+ * One CSV cell: a formula-like start is neutralised with `'` (values.ts `unguard` undoes exactly
+ * that on import), then quoted when needed (a tab too, so delimiter sniffing never sees it).
+ */
 export const csvCell = (value: string): string => {
   const safe = FORMULA_START.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) || safe !== safe.trim() ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return /[",\t\r\n]/.test(safe) || safe !== safe.trim() ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
 /** The report as CSV text with a `row,column,value,reason` header and CRLF line ends. */

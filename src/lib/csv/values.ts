@@ -1,5 +1,19 @@
 // Turning one CSV cell into a typed value, and guessing a column's type from its cells. Forgiving of
 // what real exports contain (money with symbols and grouping, yes/no booleans, zoned date-times).
+//
+// The formula guard, and why the export → import round trip is exact. A spreadsheet runs a cell that
+// starts with `=`, `+`, `-`, `@`, tab or CR as a formula, so exports (ours: report.ts `csvCell`, and
+// many other tools') put a `'` in front of such text. Ours guards any text matching /^'*[=+\-@\t\r]/,
+// so that a value which itself starts with quotes and then such a character (`'=x`) gets one more
+// quote (`''=x`) and stays distinguishable. The import reverses exactly that, for every column and
+// before anything else looks at the cell: a cell that, once trimmed, matches /^'+[=+\-@\t\r]/ loses
+// exactly one leading `'` (`unguard`). The rest is kept as it is (not trimmed again: `'\tx` is `\tx`).
+// Types: only text is ever guarded by an export (numbers, booleans and dates are written bare: -3, not
+// '-3), so a guarded cell is evidence of text, and type inference gives its column the type string;
+// a guarded `'-3` therefore comes back as the text "-3" it was exported from. A user who sets such a
+// column to number in the mapping step gets -3 (the unguarded text, parsed). Phone and id columns also
+// drop the older spreadsheet guard before digits and `(` (`'75008`, Shopify's `'+1…`: see
+// `stripSpreadsheetGuard`); a phone or id that really starts with `'` and a digit loses it.
 
 import type { Value, ValueType } from '$lib/engine/schema';
 
@@ -259,21 +273,37 @@ export const parseTimestampSlow = (raw: string): number | undefined => {
   return parseDateSlow(text);
 };
 
-/** Spreadsheet exports guard phones and zips with a leading apostrophe (`'75008`); drop it. */
+const GUARDED = /^'+[=+\-@\t\r]/;
+
+/** Whether a trimmed cell carries the formula guard (see the top of this file). */
+export const isGuarded = (text: string): boolean => text.charCodeAt(0) === 39 && GUARDED.test(text);
+
+/** A trimmed cell without its formula guard: one leading `'` fewer when it has one. */
+export const unguard = (text: string): string => (isGuarded(text) ? text.slice(1) : text);
+
+/**
+ * A trimmed phone or id without a spreadsheet guard: the formula guard, or the `'` that spreadsheet
+ * exports put before phones and zips (`'75008`, `'+1 555…`).
+ */
 export const stripSpreadsheetGuard = (text: string): string =>
-  text.length > 1 && text.startsWith("'") && /^[+\d(]/.test(text.slice(1)) ? text.slice(1) : text;
+  isGuarded(text)
+    ? text.slice(1)
+    : text.length > 1 && text.startsWith("'") && /^[+\d(]/.test(text.slice(1))
+      ? text.slice(1)
+      : text;
 
 /**
  * A cell as a value of `type`: null when blank (after trim), undefined when it does not fit.
- * Strings are trimmed; dates are epoch ms UTC.
+ * Strings are trimmed and unguarded; dates are epoch ms UTC.
  */
 export const parseValue = (
   raw: string,
   type: ValueType,
   options: ValueOptions = {}
 ): Value | null | undefined => {
-  const text = raw.trim();
-  if (text === '') return null;
+  const trimmed = raw.trim();
+  if (trimmed === '') return null;
+  const text = unguard(trimmed);
   switch (type) {
     case 'string':
       return text;
@@ -290,7 +320,8 @@ const LEADING_ZERO = /^[+-]?0\d/;
 
 /**
  * The type that fits every non-blank cell: number, then boolean, then date, else string. Numbers
- * with a leading zero (zip codes, ids) stay strings; `1`/`0` count as boolean only next to words.
+ * with a leading zero (zip codes, ids) stay strings; `1`/`0` count as boolean only next to words;
+ * a formula-guarded cell is text, so its column is string.
  */
 export const inferType = (cells: readonly string[], options: ValueOptions = {}): ValueType => {
   let seen = 0;
@@ -301,6 +332,7 @@ export const inferType = (cells: readonly string[], options: ValueOptions = {}):
   for (const raw of cells) {
     const text = raw.trim();
     if (text === '') continue;
+    if (isGuarded(text)) return 'string';
     seen++;
     if (number && (LEADING_ZERO.test(text) || parseNumber(text, options) === undefined))
       number = false;

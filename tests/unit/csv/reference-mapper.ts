@@ -23,6 +23,7 @@ import {
   parseTimestamp,
   parseValue,
   stripSpreadsheetGuard,
+  unguard,
   type ValueOptions
 } from './reference-values';
 
@@ -108,7 +109,7 @@ const stringOutput = (column: ColumnPlan, key: string, label = column.header): O
   def: { key, label, type: 'string' },
   source: column,
   convert: (raw) => {
-    const t = raw.trim();
+    const t = unguard(raw.trim());
     return t === '' ? null : t;
   }
 });
@@ -201,7 +202,7 @@ export const createCustomerMapper = (
         }
         const rawKey = row[key.index] ?? '';
         let id: string | undefined = byEmail
-          ? emailKey(rawKey)
+          ? emailKey(unguard(rawKey.trim()))
           : stripSpreadsheetGuard(rawKey.trim()) || undefined;
         if (id === undefined) {
           const reason =
@@ -280,16 +281,16 @@ export const createEventMapper = (
           });
         const rawKey = row[key.index];
         const customer = byEmail
-          ? emailKey(rawKey)
+          ? emailKey(unguard(rawKey.trim()))
           : stripSpreadsheetGuard(rawKey.trim()) || undefined;
         if (customer === undefined)
           reject(
             key,
             rawKey.trim() === '' ? rejectReasons.missingCustomer() : rejectReasons.invalidEmail()
           );
-        const name = row[nameColumn.index].trim();
+        const name = unguard(row[nameColumn.index].trim());
         if (name === '') reject(nameColumn, rejectReasons.missingEvent());
-        const rawTime = row[timeColumn.index].trim();
+        const rawTime = unguard(row[timeColumn.index].trim());
         const timestamp = rawTime === '' ? undefined : parseTimestamp(rawTime);
         if (timestamp === undefined)
           reject(
@@ -301,7 +302,7 @@ export const createEventMapper = (
           rejectedRows++;
           return;
         }
-        const eventId = idColumn ? row[idColumn.index].trim() : '';
+        const eventId = idColumn ? unguard(row[idColumn.index].trim()) : '';
         customerIds.push(customer);
         names.push(name);
         timestamps.push(timestamp);

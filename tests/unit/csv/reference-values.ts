@@ -110,9 +110,20 @@ export const parseTimestamp = (raw: string): number | undefined => {
   return parseDate(text);
 };
 
-/** Spreadsheet exports guard phones and zips with a leading apostrophe (`'75008`); drop it. */
+/**
+ * The formula guard, as specified: a trimmed cell that is one or more `'` and then `=`, `+`, `-`,
+ * `@`, tab or CR loses exactly one `'`; nothing else changes.
+ */
+export const unguard = (text: string): string =>
+  /^'+[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
+
+/** Phones and ids: the formula guard, else the spreadsheet guard before digits (`'75008`); drop it. */
 export const stripSpreadsheetGuard = (text: string): string =>
-  text.length > 1 && text.startsWith("'") && /^[+\d(]/.test(text.slice(1)) ? text.slice(1) : text;
+  unguard(text) !== text
+    ? unguard(text)
+    : text.length > 1 && text.startsWith("'") && /^[+\d(]/.test(text.slice(1))
+      ? text.slice(1)
+      : text;
 
 /**
  * A cell as a value of `type`: null when blank (after trim), undefined when it does not fit.
@@ -123,8 +134,8 @@ export const parseValue = (
   type: ValueType,
   options: ValueOptions = {}
 ): Value | null | undefined => {
-  const text = raw.trim();
-  if (text === '') return null;
+  if (raw.trim() === '') return null;
+  const text = unguard(raw.trim());
   switch (type) {
     case 'string':
       return text;
