@@ -10,7 +10,7 @@ import { print } from '$lib/engine/printer';
 import { fail, issue, ok, type Issue, type Result } from '$lib/engine/result';
 import type { DataSchema, FieldDef, Value } from '$lib/engine/schema';
 import type { ColumnarStore } from '$lib/engine/store';
-import { csvCell } from '$lib/csv/report';
+import { csvRows, type CsvValue } from '$lib/csv/report';
 import type { ExportRecord, SegmentRecord } from '$lib/storage/db';
 import type { SegmentsRepo } from '$lib/storage/segments-repo';
 import type {
@@ -661,11 +661,11 @@ export class SegmentService {
       ...(withSegment ? [EXPORT_SEGMENT_HEADER] : []),
       ...(withEntered ? [EXPORT_ENTERED_HEADER] : [])
     ];
-    const lines = [header.map(csvCell).join(',')];
+    const parts = [csvRows([header])];
+    let rows: CsvValue[][] = [];
     const members = this.#memberIndices(engine, id);
     await this.#writes;
     const entered = withEntered ? await this.repo.enteredAt(id) : new Map<string, number>();
-    const segmentCell = csvCell(record.name);
     const controller = new AbortController();
     this.#exportAbort?.abort();
     this.#exportAbort = controller;
@@ -673,6 +673,8 @@ export class SegmentService {
       onProgress?.({ rowsDone: 0, totalRows: members.length });
       for (let k = 0; k < members.length; k++) {
         if (k > 0 && k % EXPORT_CHUNK === 0) {
+          parts.push(csvRows(rows));
+          rows = [];
           onProgress?.({ rowsDone: k, totalRows: members.length });
           // Lets the cancel call (and anything else queued) in.
           await new Promise((resolve) => setTimeout(resolve, 0));
@@ -682,15 +684,16 @@ export class SegmentService {
         }
         const c = members[k];
         const customerId = store.idOf(c);
-        const cells = [csvCell(customerId)];
+        const cells: CsvValue[] = [customerId];
         for (const def of columns) cells.push(exportCell(def, store.value(c, def.key)));
-        if (withSegment) cells.push(segmentCell);
+        if (withSegment) cells.push(record.name);
         if (withEntered) {
           const at = entered.get(customerId);
           cells.push(at === undefined ? '' : new Date(at).toISOString());
         }
-        lines.push(cells.join(','));
+        rows.push(cells);
       }
+      parts.push(csvRows(rows));
       if (controller.signal.aborted) {
         return fail(issue('cancelled', 'The export was cancelled; no file was written.'));
       }
@@ -698,7 +701,7 @@ export class SegmentService {
     } finally {
       if (this.#exportAbort === controller) this.#exportAbort = null;
     }
-    const csv = lines.join('\r\n') + '\r\n';
+    const csv = parts.join('');
     const at = this.#now();
     const exported: ExportRecord = {
       id: crypto.randomUUID(),
@@ -969,15 +972,14 @@ export class SegmentService {
   }
 }
 
-/** One exported cell: text is defended against formulas (csvCell); dates as ISO, as the importer reads. */
-function exportCell(def: FieldDef, value: Value | null | undefined): string {
+/** One exported cell (csvRows guards text against formulas); dates as ISO, as the importer reads. */
+function exportCell(def: FieldDef, value: Value | null | undefined): CsvValue {
   if (value === null || value === undefined) return '';
   if (def.type === 'date' && typeof value === 'number') {
     const iso = new Date(value).toISOString();
     return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
   }
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return csvCell(value);
+  return value;
 }
 
 const slug = (name: string): string =>

@@ -6,15 +6,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { editPlan, planColumns } from '$lib/csv/columns';
 import { createCustomerMapper, createEventMapper } from '$lib/csv/mapper';
-import { csvCell } from '$lib/csv/report';
+import { csvCell, csvRows } from '$lib/csv/report';
 import { parseCsvText } from '$lib/csv/stream';
 import { inferType, isGuarded, parseValue, stripSpreadsheetGuard, unguard } from '$lib/csv/values';
 import { createEventMapper as createReferenceEventMapper } from './reference-mapper';
 import * as reference from './reference-values';
 
 /** Imports `cells` as the `note` column of a customers file; `type` forces the column's type. */
-const importNotes = (cells: readonly string[], type?: 'string' | 'number') => {
-  const text = `id,note\r\n${cells.map((c, i) => `c${i},${c}`).join('\r\n')}\r\n`;
+const importNotes = (cells: readonly string[], type?: 'string' | 'number') =>
+  importNotesFile(`id,note\r\n${cells.map((c, i) => `c${i},${c}`).join('\r\n')}\r\n`, type);
+
+/** Imports a whole customers file with a `note` column, as importNotes does. */
+const importNotesFile = (text: string, type?: 'string' | 'number') => {
   const [headers, ...rows] = parseCsvText(text, { delimiter: ',' });
   let plan = planColumns(headers, rows, 'customers');
   const note = plan.columns.findIndex((c) => c.key === 'note');
@@ -59,6 +62,22 @@ describe('formula guard round trip', () => {
         expect(imported.values).toEqual([s]);
       }),
       { numRuns: 3000 }
+    );
+  });
+
+  it('the export writer (PapaParse) round-trips the same way, numbers and booleans unguarded', () => {
+    fc.assert(
+      fc.property(text, (s) => {
+        const file = csvRows([
+          ['id', 'note', 'spent', 'vip'],
+          ['c0', s, -3.5, true]
+        ]);
+        const [, row] = parseCsvText(file, { delimiter: ',' });
+        expect(row.slice(2)).toEqual(['-3.5', 'true']);
+        expect(FORMULA.test(row[1])).toBe(false);
+        expect(importNotesFile(file, 'string').values).toEqual([s]);
+      }),
+      { numRuns: 2000 }
     );
   });
 
