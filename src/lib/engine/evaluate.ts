@@ -7,7 +7,7 @@ import { lowerBound, upperBound, type EventTable, type Prefix } from './event-ta
 import type { AggregateFn, Literal, TimeWindow } from './model';
 import { isRelative, literalInstant } from './operators';
 import type { ColumnarStore } from './store';
-import { crossAfter, nextClampMidnight, subtract, type Unit } from './time';
+import { nextBoundFlip, subtract, type Unit } from './time';
 
 /** A condition's literals at a given `now`: numbers/instants, normalized strings. */
 interface Resolved {
@@ -466,21 +466,26 @@ function runFused(ks: readonly Fused[], n: number, idx: Int32Array): number {
 /** The earlier of `next` and `x`, counting x only when it lies after now. */
 const sooner = (next: number, x: number, now: number): number => (x > now && x < next ? x : next);
 
-/** When passing time can next change a condition's answer for value x (conservative, > now). */
+/**
+ * When passing time next changes a condition's answer for value x (Infinity if never): the instants
+ * the moving bounds `now − N unit` cross x (exact, see nextBoundFlip), and for `within last`, the
+ * instant now reaches a future x.
+ */
 function conditionNext(c: CCondition, x: number | undefined, now: number): number {
   if (x === undefined || c.type !== 'date') return Infinity;
   let next = Infinity;
   if (c.op === 'within last') {
     const amount = c.values[0]?.kind === 'number' ? c.values[0].value : NaN;
+    // In while bound < x <= now: flips when now reaches x, or when the bound crosses x.
     next = sooner(next, x, now);
-    next = sooner(next, crossAfter(x, amount, c.unit ?? 'days', now), now);
+    next = sooner(next, nextBoundFlip(x, amount, c.unit ?? 'days', now), now);
     return next;
   }
   for (const v of c.values) {
     if (!isRelative(v) || v.kind !== 'relative') continue;
-    // The bound `now − N unit` passes x (>=) and then passes it strictly (>).
-    next = sooner(next, crossAfter(x, v.amount, v.unit, now), now);
-    next = sooner(next, crossAfter(x + 1, v.amount, v.unit, now), now);
+    // Every comparison of x with the bound is decided by [bound >= x] and [bound > x].
+    next = sooner(next, nextBoundFlip(x, v.amount, v.unit, now), now);
+    next = sooner(next, nextBoundFlip(x + 1, v.amount, v.unit, now), now);
   }
   return next;
 }
@@ -752,53 +757,67 @@ function eventNext(
       : w.kind === 'since' || w.kind === 'between'
         ? relative(w.from)
         : undefined;
-  let j = -1;
-  if (movingFrom && lo < hi) {
-    // Which event leaving first could flip the answer: for `at least n` only the n-th newest
-    // matching one, and only while it holds (events leaving never make it true); otherwise, to be
-    // safe, the oldest in the window.
-    j = lo;
-    if (e.count.op === 'at least' && !e.aggregate && !(e.where && whereMoves(e.where))) {
-      j = -1;
-      if (value && e.count.n > 0) {
-        if (!e.where) j = hi - e.count.n;
-        else {
-          const match = planned ?? whereMatcher(t, e.where, now, false);
-          let count = 0;
-          for (let q = hi - 1; q >= lo; q--) {
-            if (match(t.slots[q]) && ++count === e.count.n) {
-              j = q;
-              break;
+  // `at least` without an aggregate or a moving filter only turns false as events leave the
+  // window and only turns true as events enter it: the other kind of change cannot flip it.
+  const atLeast = e.count.op === 'at least' && !e.aggregate && !(e.where && whereMoves(e.where));
+  if (movingFrom) {
+    // An event x is in while x > bound (`last`) or x >= bound: it flips with [bound >= x + edge].
+    const edge = w.kind === 'last' ? 0 : 1;
+    let j = -1;
+    if (lo < hi && (!atLeast || value)) {
+      // Which event leaving first could flip the answer: for `at least n` only the n-th newest
+      // matching one; otherwise, to be safe, the oldest in the window.
+      j = lo;
+      if (atLeast) {
+        j = -1;
+        if (e.count.n > 0) {
+          if (!e.where) j = hi - e.count.n;
+          else {
+            const match = planned ?? whereMatcher(t, e.where, now, false);
+            let count = 0;
+            for (let q = hi - 1; q >= lo; q--) {
+              if (match(t.slots[q]) && ++count === e.count.n) {
+                j = q;
+                break;
+              }
             }
           }
         }
       }
     }
+    if (j >= lo) {
+      next = sooner(
+        next,
+        nextBoundFlip(ts[j] + edge, movingFrom.amount, movingFrom.unit, now),
+        now
+      );
+    }
+    // A month bound steps back at clamped midnights and can let the newest passed event in again
+    // (if that one stays out, so do all older ones).
+    if (movingFrom.unit === 'months' && lo > s && !(atLeast && value)) {
+      next = sooner(
+        next,
+        nextBoundFlip(ts[lo - 1] + edge, movingFrom.amount, movingFrom.unit, now),
+        now
+      );
+    }
   }
-  if (movingFrom && lo < hi && j >= lo) {
-    const x = ts[j];
-    next = sooner(
-      next,
-      w.kind === 'last'
-        ? crossAfter(x, movingFrom.amount, movingFrom.unit, now)
-        : crossAfter(x + 1, movingFrom.amount, movingFrom.unit, now),
-      now
-    );
-  }
-  // Month bounds can step back at some midnights, letting older events back in (see crossAfter).
-  if (movingFrom?.unit === 'months') next = sooner(next, nextClampMidnight(now), now);
-  // Events enter through an upper bound that moves with now.
+  // An upper bound that moves with now (`before`: x < bound; `between`: x <= bound) lets the next
+  // event in as it passes it and, for months, may drop the newest again when it steps back.
   const movingTo =
     w.kind === 'before' ? relative(w.to) : w.kind === 'between' ? relative(w.to) : undefined;
-  if (movingTo && hi < end) {
-    const x = ts[hi];
-    next = sooner(
-      next,
-      w.kind === 'before'
-        ? crossAfter(x + 1, movingTo.amount, movingTo.unit, now)
-        : crossAfter(x, movingTo.amount, movingTo.unit, now),
-      now
-    );
+  if (movingTo) {
+    const edge = w.kind === 'before' ? 1 : 0;
+    if (hi < end && !(atLeast && value)) {
+      next = sooner(next, nextBoundFlip(ts[hi] + edge, movingTo.amount, movingTo.unit, now), now);
+    }
+    if (movingTo.unit === 'months' && hi > lo && (!atLeast || value)) {
+      next = sooner(
+        next,
+        nextBoundFlip(ts[hi - 1] + edge, movingTo.amount, movingTo.unit, now),
+        now
+      );
+    }
   }
   return next;
 }
@@ -835,9 +854,8 @@ function existedNext(store: ColumnarStore, e: CEvent, c: number, now: number): n
   if (!moving) return Infinity;
   const start = customerStart(store, e, c);
   if (start === Infinity) return Infinity;
-  if (start > windowFrom(e, now)) return crossAfter(start, moving.amount, moving.unit, now);
-  // Month bounds can step back at some midnights (see crossAfter), past the start again.
-  return moving.unit === 'months' ? nextClampMidnight(now) : Infinity;
+  // Existed while start <= bound.
+  return nextBoundFlip(start, moving.amount, moving.unit, now);
 }
 
 /** A compiled rule bound to a store. */

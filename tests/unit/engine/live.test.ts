@@ -59,6 +59,56 @@ describe('live segments', () => {
     ]);
   });
 
+  it('follows a month upper bound (`before 1 month ago`) as it steps back at clamped midnights', () => {
+    // From 29 to 31 March 2026 the bound is 28 February at the same time of day: the event at noon
+    // drops out at each midnight and comes back just after each noon; from 1 April it stays in.
+    const store = buildStore(
+      {},
+      [{ id: 'a' }],
+      [{ id: 'a', name: 'E', at: utc('2026-02-28T12:00:00Z') }]
+    );
+    const engine = new SegmentEngine(store);
+    engine.set(
+      'old',
+      compiled(store, 'performed E before 1 month ago'),
+      utc('2026-03-28T13:00:00Z')
+    );
+    expect(engine.members('old')).toEqual([0]);
+    expect(engine.advanceTo(utc('2026-04-03T00:00:00Z')).map((c) => [c.kind, c.at])).toEqual([
+      ['leave', utc('2026-03-29T00:00:00Z')],
+      ['enter', utc('2026-03-29T12:00:00Z') + 1],
+      ['leave', utc('2026-03-30T00:00:00Z')],
+      ['enter', utc('2026-03-30T12:00:00Z') + 1],
+      ['leave', utc('2026-03-31T00:00:00Z')],
+      ['enter', utc('2026-03-31T12:00:00Z') + 1]
+    ]);
+    expect(engine.nextDue()).toBe(Infinity);
+  });
+
+  it('sets no timer where passing time cannot change the answer (no wake-ups at month ends)', () => {
+    // a: last purchase long out of the 3-month window; b: in it, leaving on 2 July exactly.
+    const store = buildStore(
+      {},
+      [{ id: 'a' }, { id: 'b' }],
+      [
+        { id: 'a', name: 'Purchased', at: utc('2025-01-31T10:00:00Z') },
+        { id: 'b', name: 'Purchased', at: utc('2026-04-02T10:00:00Z') }
+      ]
+    );
+    const engine = new SegmentEngine(store);
+    engine.set(
+      'lapsed',
+      compiled(store, 'NOT performed Purchased in last 3 months'),
+      utc('2026-05-28T00:00:00Z')
+    );
+    expect(engine.members('lapsed')).toEqual([0]);
+    expect(engine.nextDue()).toBe(utc('2026-07-02T10:00:00Z'));
+    expect(engine.advanceTo(utc('2026-07-02T10:00:00Z')).map((c) => [c.id, c.kind, c.at])).toEqual([
+      ['b', 'enter', utc('2026-07-02T10:00:00Z')]
+    ]);
+    expect(engine.nextDue()).toBe(Infinity);
+  });
+
   it('re-evaluates touched customers when events and customers arrive', () => {
     const store = buildStore({ vip: 'boolean' }, [{ id: 'a', vip: true }]);
     const engine = new SegmentEngine(store);
