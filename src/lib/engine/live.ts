@@ -74,7 +74,8 @@ function dependencies(node: CNode, events: Set<string>, attributes: Set<string>)
 export class SegmentEngine {
   private readonly live = new Map<string, LiveSegment>();
   private readonly slots: (LiveSegment | undefined)[] = [];
-  private readonly queue = new TimerQueue();
+  /** Entries superseded by a later schedule (nextAt moved) are dropped before they are heaped. */
+  private readonly queue = new TimerQueue((t, slot, c) => this.slots[slot]?.nextAt[c] === t);
   private readonly popped: [number, number, number] = [0, 0, 0];
 
   constructor(readonly store: ColumnarStore) {}
