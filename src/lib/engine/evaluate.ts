@@ -721,7 +721,8 @@ function eventNext(
   now: number,
   value: boolean,
   planned?: (row: number) => boolean,
-  plan?: EventPlan
+  plan?: EventPlan,
+  rangeReady = false
 ): number {
   if (!t || c >= t.gLen.length || t.gLen[c] === 0) return Infinity;
   const s = t.gStart[c];
@@ -732,7 +733,7 @@ function eventNext(
   // A current plan over the table's own groups has the window bounds at `now` already (the same
   // searches as windowRange, without its allocation and calendar arithmetic per customer).
   if (plan !== undefined && !plan.filtered && plan.now === now && plan.version === t.version) {
-    planRange(plan, c);
+    if (!rangeReady) planRange(plan, c);
     lo = rangeLo;
     hi = rangeHi;
   } else {
@@ -1059,7 +1060,7 @@ export class Evaluator {
 
   private eventOnlyAll(e: CEvent, now: number, sel: Uint8Array | null, n: number): Uint8Array {
     const out = this.take(n);
-    const t = this.store.eventTable(e.event);
+    const t = this.store.eventTableByKey(e.event);
     if (!t) return out.fill(emptyResult(e) ? 1 : 0, 0, n);
     const plan = planEvent(t, e, now, true);
     const agg = e.aggregate;
@@ -1103,7 +1104,7 @@ export class Evaluator {
       case 'event': {
         // `for whole window`: also true for customers who did not exist for the whole window.
         if (node.existed !== undefined && !existedAt(this.store, node, c, now)) return true;
-        const t = this.store.eventTable(node.event);
+        const t = this.store.eventTableByKey(node.event);
         if (!t || c >= t.gLen.length) return emptyResult(node);
         return eventAt(this.planFor(t, node, now), node, c) === 1;
       }
@@ -1143,7 +1144,7 @@ export class Evaluator {
         return v;
       }
       case 'event': {
-        const t = this.store.eventTable(node.event);
+        const t = this.store.eventTableByKey(node.event);
         let v: boolean;
         if (!t || c >= t.gLen.length) {
           this.lastNext = Infinity;
@@ -1151,7 +1152,8 @@ export class Evaluator {
         } else {
           const plan = this.planFor(t, node, now);
           v = eventAt(plan, node, c) === 1;
-          this.lastNext = eventNext(t, node, c, now, v, plan.match, plan);
+          // eventAt left c's window bounds under this plan in rangeLo/rangeHi.
+          this.lastNext = eventNext(t, node, c, now, v, plan.match, plan, true);
         }
         if (node.existed !== undefined) {
           v = v || !existedAt(this.store, node, c, now);
@@ -1212,7 +1214,13 @@ export class Evaluator {
       }
       case 'event':
         return Math.min(
-          eventNext(this.store.eventTable(node.event), node, c, now, this.nodeOne(node, c, now)),
+          eventNext(
+            this.store.eventTableByKey(node.event),
+            node,
+            c,
+            now,
+            this.nodeOne(node, c, now)
+          ),
           existedNext(this.store, node, c, now)
         );
       case 'segment':

@@ -359,7 +359,12 @@ export class ColumnarStore {
 
   /** The indexed events of a name (case-insensitive), or undefined when none arrived yet. */
   eventTable(name: string): EventTable | undefined {
-    const t = this.tables.get(eventKey(name));
+    return this.eventTableByKey(eventKey(name));
+  }
+
+  /** `eventTable` for a name already normalized by `eventKey` (compiled rules hold such keys). */
+  eventTableByKey(key: string): EventTable | undefined {
+    const t = this.tables.get(key);
     t?.ensureIndex(this.ids.length);
     return t;
   }
