@@ -146,11 +146,13 @@ async function benchSize(size: string, runs: number, incremental: number): Promi
   // CSVs are read once with the CLI's loader (parse + map, into a store through the boxed
   // upsertCustomers/addEvents, timed inside the store too), each batch encoded on the side with the
   // app's own encoder; then a fresh store is built from those chunks.
+  gc();
+  const mem0 = memory();
   const { chunks, cliMs, inCli, cliIndexMs, importMs, customers, events } = await readWithCli(dir);
 
   gc();
-  const mem0 = memory();
   const store = new ColumnarStore();
+  const buildCpu0 = process.cpuUsage();
   let t0 = performance.now();
   for (const chunk of chunks) store.ingestEncoded(chunk);
   const ingestMs = performance.now() - t0;
@@ -158,9 +160,12 @@ async function benchSize(size: string, runs: number, incremental: number): Promi
   for (const e of store.eventTypes()) store.eventTable(e.name);
   const indexMs = performance.now() - t0;
   const buildMs = ingestMs + indexMs;
+  const buildCpu = process.cpuUsage(buildCpu0);
+  // The store's size: everything else read so far (the chunks, the CLI's store) is garbage now.
+  chunks.length = 0;
+  await new Promise((resolve) => setImmediate(resolve));
   gc();
   const storeBytes = memory() - mem0;
-  chunks.length = 0;
   if (store.customerCount !== customers || store.totalEvents !== events)
     throw new Error('The store built from encoded chunks differs from the CLI-loaded one');
 
@@ -168,6 +173,7 @@ async function benchSize(size: string, runs: number, incremental: number): Promi
   const duck = await DuckDBInstance.create(':memory:', { threads: '2' });
   const con = await duck.connect();
   const tDuck = performance.now();
+  const duckCpu0 = process.cpuUsage();
   await con.run(
     `CREATE TABLE customers AS SELECT * FROM read_csv('${join(dir, 'customers.csv')}', header = true, types = {'total_spent': 'DOUBLE', 'customer_id': 'VARCHAR'})`
   );
@@ -175,6 +181,8 @@ async function benchSize(size: string, runs: number, incremental: number): Promi
     `CREATE TABLE events AS SELECT * FROM read_csv('${join(dir, 'events.csv')}', header = true, types = {'timestamp': 'TIMESTAMP', 'amount': 'DOUBLE', 'customer_id': 'VARCHAR'})`
   );
   const duckLoadMs = performance.now() - tDuck;
+  const duckCpu = process.cpuUsage(duckCpu0);
+  const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
   out(
     `store build from encoded chunks (the app's import apply and start-up path): ${ms(buildMs)} ms (${ms(ingestMs)} ingest + ${ms(indexMs)} index), ${mb(storeBytes)} (heap + typed arrays)`
@@ -184,6 +192,9 @@ async function benchSize(size: string, runs: number, incremental: number): Promi
   );
   out(
     `DuckDB load of the same CSVs: ${ms(duckLoadMs)} ms → store build / DuckDB load = ${(buildMs / duckLoadMs).toFixed(2)}×${buildMs <= duckLoadMs ? '' : ' (target ≤ 1.0×)'} (boxed batches: ${(cliMs / duckLoadMs).toFixed(2)}×)`
+  );
+  out(
+    `CPU time: store build ${ms(cpuMs(buildCpu))} ms, DuckDB load ${ms(cpuMs(duckCpu))} ms over its threads (a shared machine stretches wall times, DuckDB's two threads most)`
   );
 
   // Full evaluation, segment by segment.

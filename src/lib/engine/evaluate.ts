@@ -20,7 +20,12 @@ interface Resolved {
 function resolve(c: CCondition, now: number): Resolved {
   if (c.op === 'within last') {
     const amount = c.values[0]?.kind === 'number' ? c.values[0].value : NaN;
-    return { nums: [subtract(now, amount, c.unit ?? 'days'), now], strs: [] };
+    return {
+      nums: [subtract(now, amount, c.unit ?? 'days'), now],
+      strs: [],
+      numSet: undefined,
+      strSet: undefined
+    };
   }
   const nums: number[] = [];
   const strs: string[] = [];
@@ -30,10 +35,14 @@ function resolve(c: CCondition, now: number): Resolved {
     else if (v.kind === 'boolean') nums.push(v.value ? 1 : 0);
     else if (v.kind === 'string') strs.push(v.value);
   });
+  // One object shape for every condition (optional sets present, possibly undefined), so the
+  // functions reading it stay monomorphic.
+  const sets = c.op === 'in' || c.op === 'not in';
   return {
     nums,
     strs,
-    ...(c.op === 'in' || c.op === 'not in' ? { numSet: new Set(nums), strSet: new Set(strs) } : {})
+    numSet: sets ? new Set(nums) : undefined,
+    strSet: sets ? new Set(strs) : undefined
   };
 }
 

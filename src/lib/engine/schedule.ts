@@ -86,16 +86,25 @@ export class TimerQueue {
     return this.near.times[0];
   }
 
-  /** Removes the earliest entry and returns [time, seg, cust] (time Infinity when empty). */
-  pop(out: [number, number, number]): void {
+  /**
+   * The entry `pop` removed last. Fields rather than a returned tuple: a tuple array holding the
+   * time turned into a double array, so the customer index came out as a double and every function
+   * optimized for small-integer indices deoptimized on the first timer pop.
+   */
+  time = Infinity;
+  seg = 0;
+  cust = 0;
+
+  /** Removes the earliest entry into time/seg/cust (time Infinity when empty). */
+  pop(): void {
     if (this.peekTime() === Infinity) {
-      out[0] = Infinity;
+      this.time = Infinity;
       return;
     }
     const h = this.near;
-    out[0] = h.times[0];
-    out[1] = h.segs[0];
-    out[2] = h.custs[0];
+    this.time = h.times[0];
+    this.seg = h.segs[0];
+    this.cust = h.custs[0];
     const last = --h.n;
     if (last > 0) this.siftDown(0, h.times[last], h.segs[last], h.custs[last]);
   }

@@ -19,7 +19,6 @@ describe('TimerQueue', () => {
       fc.property(fc.array(opArb, { maxLength: 300 }), (ops) => {
         const q = new TimerQueue();
         const model: number[] = [];
-        const out: [number, number, number] = [0, 0, 0];
         let id = 0;
         const floor = { t: -Infinity };
         for (const op of ops) {
@@ -33,17 +32,17 @@ describe('TimerQueue', () => {
             model.sort((a, b) => a - b);
             expect(q.peekTime()).toBe(model.length > 0 ? model[0] : Infinity);
             if (model.length === 0) continue;
-            q.pop(out);
-            expect(out[0]).toBe(model.shift());
-            floor.t = out[0];
+            q.pop();
+            expect(q.time).toBe(model.shift());
+            floor.t = q.time;
           }
           expect(q.size).toBe(model.length);
         }
         model.sort((a, b) => a - b);
         const rest: number[] = [];
         while (q.peekTime() !== Infinity) {
-          q.pop(out);
-          rest.push(out[0]);
+          q.pop();
+          rest.push(q.time);
         }
         expect(rest).toEqual(model);
       }),
@@ -55,11 +54,10 @@ describe('TimerQueue', () => {
     const live = new Set([1, 3]);
     const q = new TimerQueue((_t, _seg, cust) => live.has(cust));
     for (let c = 0; c < 4; c++) q.push(10 * HOUR + c, 0, c);
-    const out: [number, number, number] = [0, 0, 0];
     const popped: number[] = [];
     while (q.peekTime() !== Infinity) {
-      q.pop(out);
-      popped.push(out[2]);
+      q.pop();
+      popped.push(q.cust);
     }
     expect(popped).toEqual([1, 3]);
   });
