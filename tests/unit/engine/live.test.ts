@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileQuery } from '../../../src/lib/engine/compile';
+import { Evaluator } from '../../../src/lib/engine/evaluate';
 import { explain, explainText } from '../../../src/lib/engine/explain';
 import { SegmentEngine } from '../../../src/lib/engine/live';
 import type { ColumnarStore } from '../../../src/lib/engine/store';
-import { addEvents, buildStore, DAY, utc } from './build';
+import { addEvents, buildStore, DAY, run, utc } from './build';
 
 const NOW = utc('2026-06-15T12:00:00Z');
 
@@ -207,5 +209,58 @@ describe('explain', () => {
     // The purchase leaves the 3-month window when 3 months have passed since it: 2 April.
     expect(tree.nextChange).toBe(utc('2026-04-02T00:00:00Z'));
     expect(explainText(tree)[0]).toBe('✗ AND');
+  });
+});
+
+describe('timer pops', () => {
+  it('wake a customer only when a month window really flips its answer (no idle wake-ups)', () => {
+    // `performed E in last N months` (and its NOT) over events all in the past: every instant the
+    // timer queue offers must be a flip, through month-end clamping and leap years.
+    const instant = fc
+      .tuple(
+        fc.integer({ min: 2023, max: 2025 }),
+        fc.integer({ min: 0, max: 11 }),
+        fc.oneof(fc.integer({ min: 26, max: 31 }), fc.integer({ min: 0, max: 30 })),
+        fc.integer({ min: 0, max: DAY - 1 })
+      )
+      .map(([y, m, d, ms]) => Date.UTC(y, m, d + 1) + ms);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), instant), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 12 * DAY }), { minLength: 1, maxLength: 12 }),
+        (events, months, negated, steps) => {
+          const start = utc('2026-01-01T00:00:00Z');
+          const store = buildStore(
+            {},
+            [{ id: 'a' }, { id: 'b' }, { id: 'c' }],
+            events.map(([id, at]) => ({ id, name: 'E', at: Math.min(at, start) }))
+          );
+          const query = `${negated ? 'NOT ' : ''}performed E in last ${months} months`;
+          const engine = new SegmentEngine(store);
+          engine.set('s', compiled(store, query), start);
+          let pops = 0;
+          const original = Evaluator.prototype.oneWithNext;
+          Evaluator.prototype.oneWithNext = function (this: Evaluator, c: number, at: number) {
+            pops++;
+            return original.call(this, c, at);
+          };
+          try {
+            let now = start;
+            let flips = 0;
+            for (const step of steps) {
+              now += step;
+              flips += engine.advanceTo(now).length;
+              expect(pops).toBe(flips);
+              expect(engine.members('s').map((i) => store.idOf(i))).toEqual(run(store, query, now));
+            }
+          } finally {
+            Evaluator.prototype.oneWithNext = original;
+          }
+        }
+      ),
+      { numRuns: 300 }
+    );
   });
 });
