@@ -95,18 +95,26 @@ export class TimerQueue {
   seg = 0;
   cust = 0;
 
-  /** Removes the earliest entry into time/seg/cust (time Infinity when empty). */
-  pop(): void {
+  /**
+   * Removes the earliest entry into time/seg/cust (time Infinity when empty), and into `out` as
+   * [time, seg, cust] when given (for callers outside hot loops).
+   */
+  pop(out?: [number, number, number]): void {
     if (this.peekTime() === Infinity) {
       this.time = Infinity;
-      return;
+    } else {
+      const h = this.near;
+      this.time = h.times[0];
+      this.seg = h.segs[0];
+      this.cust = h.custs[0];
+      const last = --h.n;
+      if (last > 0) this.siftDown(0, h.times[last], h.segs[last], h.custs[last]);
     }
-    const h = this.near;
-    this.time = h.times[0];
-    this.seg = h.segs[0];
-    this.cust = h.custs[0];
-    const last = --h.n;
-    if (last > 0) this.siftDown(0, h.times[last], h.segs[last], h.custs[last]);
+    if (out) {
+      out[0] = this.time;
+      out[1] = this.seg;
+      out[2] = this.cust;
+    }
   }
 
   /** Moves the earliest hour's bucket into the heap (dropping entries that no longer stand). */
