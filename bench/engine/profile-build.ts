@@ -1,11 +1,14 @@
 // Profiling aid: captures the batches the CSV import hands the store, then rebuilds fresh stores from
-// them, timing only the store (ingest + index), as the benchmark's "store build" does. Run under
-// `node --cpu-prof --import tsx`. Not part of `npm run bench`.
+// them, timing only the store (ingest + index), as the benchmark's "store build" does: from the
+// app's encoded chunks (`ingestEncoded`, what the worker does at start-up and when an import is
+// applied) and, with --boxed, from plain batches (upsertCustomers/addEvents, the CLI's path).
+// `--prof` writes /tmp/build.cpuprofile. Not part of `npm run bench`.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { loadCsv } from '../../src/cli/load-csv';
 import { ColumnarStore } from '../../src/lib/engine/store';
 import type { CustomerBatch, EventBatch } from '../../src/lib/engine/schema';
+import { encodeCustomerColumns, encodeEventColumns } from '../../src/lib/worker/import-stage';
 
 const dir = process.argv[2] ?? 'bench/out/data-S';
 const reps = Number(process.argv[3] ?? 3);
@@ -31,6 +34,9 @@ console.log(
   '| event properties:',
   events[0].properties.map((c) => `${c.def.key}:${c.def.type}`).join(' ')
 );
+const encodedCustomers = customers.map(encodeCustomerColumns);
+const encodedEvents = events.map((b) => encodeEventColumns(b, []));
+const boxed = process.argv.includes('--boxed');
 const session = new Session();
 session.connect();
 const post = (method: string, params?: object): Promise<unknown> =>
@@ -44,9 +50,11 @@ for (let rep = 0; rep < reps; rep++) {
   const store = new ColumnarStore();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (const b of customers) store.upsertCustomers(b);
+  if (boxed) for (const b of customers) store.upsertCustomers(b);
+  else for (const b of encodedCustomers) store.ingestEncoded(b);
   const t1 = performance.now();
-  for (const b of events) store.addEvents(b);
+  if (boxed) for (const b of events) store.addEvents(b);
+  else for (const b of encodedEvents) store.ingestEncoded(b);
   const t2 = performance.now();
   for (const e of store.eventTypes()) store.eventTable(e.name);
   const t3 = performance.now();

@@ -7,7 +7,7 @@ import { lowerBound, upperBound, type EventTable, type Prefix } from './event-ta
 import type { AggregateFn, Literal, TimeWindow } from './model';
 import { isRelative, literalInstant } from './operators';
 import type { ColumnarStore } from './store';
-import { crossAfter, nextClampMidnight, subtract, type Unit } from './time';
+import { nextBoundFlip, subtract, type Unit } from './time';
 
 /** A condition's literals at a given `now`: numbers/instants, normalized strings. */
 interface Resolved {
@@ -20,7 +20,12 @@ interface Resolved {
 function resolve(c: CCondition, now: number): Resolved {
   if (c.op === 'within last') {
     const amount = c.values[0]?.kind === 'number' ? c.values[0].value : NaN;
-    return { nums: [subtract(now, amount, c.unit ?? 'days'), now], strs: [] };
+    return {
+      nums: [subtract(now, amount, c.unit ?? 'days'), now],
+      strs: [],
+      numSet: undefined,
+      strSet: undefined
+    };
   }
   const nums: number[] = [];
   const strs: string[] = [];
@@ -30,10 +35,14 @@ function resolve(c: CCondition, now: number): Resolved {
     else if (v.kind === 'boolean') nums.push(v.value ? 1 : 0);
     else if (v.kind === 'string') strs.push(v.value);
   });
+  // One object shape for every condition (optional sets present, possibly undefined), so the
+  // functions reading it stay monomorphic.
+  const sets = c.op === 'in' || c.op === 'not in';
   return {
     nums,
     strs,
-    ...(c.op === 'in' || c.op === 'not in' ? { numSet: new Set(nums), strSet: new Set(strs) } : {})
+    numSet: sets ? new Set(nums) : undefined,
+    strSet: sets ? new Set(strs) : undefined
   };
 }
 
@@ -466,21 +475,26 @@ function runFused(ks: readonly Fused[], n: number, idx: Int32Array): number {
 /** The earlier of `next` and `x`, counting x only when it lies after now. */
 const sooner = (next: number, x: number, now: number): number => (x > now && x < next ? x : next);
 
-/** When passing time can next change a condition's answer for value x (conservative, > now). */
+/**
+ * When passing time next changes a condition's answer for value x (Infinity if never): the instants
+ * the moving bounds `now − N unit` cross x (exact, see nextBoundFlip), and for `within last`, the
+ * instant now reaches a future x.
+ */
 function conditionNext(c: CCondition, x: number | undefined, now: number): number {
   if (x === undefined || c.type !== 'date') return Infinity;
   let next = Infinity;
   if (c.op === 'within last') {
     const amount = c.values[0]?.kind === 'number' ? c.values[0].value : NaN;
+    // In while bound < x <= now: flips when now reaches x, or when the bound crosses x.
     next = sooner(next, x, now);
-    next = sooner(next, crossAfter(x, amount, c.unit ?? 'days', now), now);
+    next = sooner(next, nextBoundFlip(x, amount, c.unit ?? 'days', now), now);
     return next;
   }
   for (const v of c.values) {
     if (!isRelative(v) || v.kind !== 'relative') continue;
-    // The bound `now − N unit` passes x (>=) and then passes it strictly (>).
-    next = sooner(next, crossAfter(x, v.amount, v.unit, now), now);
-    next = sooner(next, crossAfter(x + 1, v.amount, v.unit, now), now);
+    // Every comparison of x with the bound is decided by [bound >= x] and [bound > x].
+    next = sooner(next, nextBoundFlip(x, v.amount, v.unit, now), now);
+    next = sooner(next, nextBoundFlip(x + 1, v.amount, v.unit, now), now);
   }
   return next;
 }
@@ -716,7 +730,8 @@ function eventNext(
   now: number,
   value: boolean,
   planned?: (row: number) => boolean,
-  plan?: EventPlan
+  plan?: EventPlan,
+  rangeReady = false
 ): number {
   if (!t || c >= t.gLen.length || t.gLen[c] === 0) return Infinity;
   const s = t.gStart[c];
@@ -727,7 +742,7 @@ function eventNext(
   // A current plan over the table's own groups has the window bounds at `now` already (the same
   // searches as windowRange, without its allocation and calendar arithmetic per customer).
   if (plan !== undefined && !plan.filtered && plan.now === now && plan.version === t.version) {
-    planRange(plan, c);
+    if (!rangeReady) planRange(plan, c);
     lo = rangeLo;
     hi = rangeHi;
   } else {
@@ -752,53 +767,67 @@ function eventNext(
       : w.kind === 'since' || w.kind === 'between'
         ? relative(w.from)
         : undefined;
-  let j = -1;
-  if (movingFrom && lo < hi) {
-    // Which event leaving first could flip the answer: for `at least n` only the n-th newest
-    // matching one, and only while it holds (events leaving never make it true); otherwise, to be
-    // safe, the oldest in the window.
-    j = lo;
-    if (e.count.op === 'at least' && !e.aggregate && !(e.where && whereMoves(e.where))) {
-      j = -1;
-      if (value && e.count.n > 0) {
-        if (!e.where) j = hi - e.count.n;
-        else {
-          const match = planned ?? whereMatcher(t, e.where, now, false);
-          let count = 0;
-          for (let q = hi - 1; q >= lo; q--) {
-            if (match(t.slots[q]) && ++count === e.count.n) {
-              j = q;
-              break;
+  // `at least` without an aggregate or a moving filter only turns false as events leave the
+  // window and only turns true as events enter it: the other kind of change cannot flip it.
+  const atLeast = e.count.op === 'at least' && !e.aggregate && !(e.where && whereMoves(e.where));
+  if (movingFrom) {
+    // An event x is in while x > bound (`last`) or x >= bound: it flips with [bound >= x + edge].
+    const edge = w.kind === 'last' ? 0 : 1;
+    let j = -1;
+    if (lo < hi && (!atLeast || value)) {
+      // Which event leaving first could flip the answer: for `at least n` only the n-th newest
+      // matching one; otherwise, to be safe, the oldest in the window.
+      j = lo;
+      if (atLeast) {
+        j = -1;
+        if (e.count.n > 0) {
+          if (!e.where) j = hi - e.count.n;
+          else {
+            const match = planned ?? whereMatcher(t, e.where, now, false);
+            let count = 0;
+            for (let q = hi - 1; q >= lo; q--) {
+              if (match(t.slots[q]) && ++count === e.count.n) {
+                j = q;
+                break;
+              }
             }
           }
         }
       }
     }
+    if (j >= lo) {
+      next = sooner(
+        next,
+        nextBoundFlip(ts[j] + edge, movingFrom.amount, movingFrom.unit, now),
+        now
+      );
+    }
+    // A month bound steps back at clamped midnights and can let the newest passed event in again
+    // (if that one stays out, so do all older ones).
+    if (movingFrom.unit === 'months' && lo > s && !(atLeast && value)) {
+      next = sooner(
+        next,
+        nextBoundFlip(ts[lo - 1] + edge, movingFrom.amount, movingFrom.unit, now),
+        now
+      );
+    }
   }
-  if (movingFrom && lo < hi && j >= lo) {
-    const x = ts[j];
-    next = sooner(
-      next,
-      w.kind === 'last'
-        ? crossAfter(x, movingFrom.amount, movingFrom.unit, now)
-        : crossAfter(x + 1, movingFrom.amount, movingFrom.unit, now),
-      now
-    );
-  }
-  // Month bounds can step back at some midnights, letting older events back in (see crossAfter).
-  if (movingFrom?.unit === 'months') next = sooner(next, nextClampMidnight(now), now);
-  // Events enter through an upper bound that moves with now.
+  // An upper bound that moves with now (`before`: x < bound; `between`: x <= bound) lets the next
+  // event in as it passes it and, for months, may drop the newest again when it steps back.
   const movingTo =
     w.kind === 'before' ? relative(w.to) : w.kind === 'between' ? relative(w.to) : undefined;
-  if (movingTo && hi < end) {
-    const x = ts[hi];
-    next = sooner(
-      next,
-      w.kind === 'before'
-        ? crossAfter(x + 1, movingTo.amount, movingTo.unit, now)
-        : crossAfter(x, movingTo.amount, movingTo.unit, now),
-      now
-    );
+  if (movingTo) {
+    const edge = w.kind === 'before' ? 1 : 0;
+    if (hi < end && !(atLeast && value)) {
+      next = sooner(next, nextBoundFlip(ts[hi] + edge, movingTo.amount, movingTo.unit, now), now);
+    }
+    if (movingTo.unit === 'months' && hi > lo && (!atLeast || value)) {
+      next = sooner(
+        next,
+        nextBoundFlip(ts[hi - 1] + edge, movingTo.amount, movingTo.unit, now),
+        now
+      );
+    }
   }
   return next;
 }
@@ -835,9 +864,8 @@ function existedNext(store: ColumnarStore, e: CEvent, c: number, now: number): n
   if (!moving) return Infinity;
   const start = customerStart(store, e, c);
   if (start === Infinity) return Infinity;
-  if (start > windowFrom(e, now)) return crossAfter(start, moving.amount, moving.unit, now);
-  // Month bounds can step back at some midnights (see crossAfter), past the start again.
-  return moving.unit === 'months' ? nextClampMidnight(now) : Infinity;
+  // Existed while start <= bound.
+  return nextBoundFlip(start, moving.amount, moving.unit, now);
 }
 
 /** A compiled rule bound to a store. */
@@ -1041,7 +1069,7 @@ export class Evaluator {
 
   private eventOnlyAll(e: CEvent, now: number, sel: Uint8Array | null, n: number): Uint8Array {
     const out = this.take(n);
-    const t = this.store.eventTable(e.event);
+    const t = this.store.eventTableByKey(e.event);
     if (!t) return out.fill(emptyResult(e) ? 1 : 0, 0, n);
     const plan = planEvent(t, e, now, true);
     const agg = e.aggregate;
@@ -1085,7 +1113,7 @@ export class Evaluator {
       case 'event': {
         // `for whole window`: also true for customers who did not exist for the whole window.
         if (node.existed !== undefined && !existedAt(this.store, node, c, now)) return true;
-        const t = this.store.eventTable(node.event);
+        const t = this.store.eventTableByKey(node.event);
         if (!t || c >= t.gLen.length) return emptyResult(node);
         return eventAt(this.planFor(t, node, now), node, c) === 1;
       }
@@ -1125,7 +1153,7 @@ export class Evaluator {
         return v;
       }
       case 'event': {
-        const t = this.store.eventTable(node.event);
+        const t = this.store.eventTableByKey(node.event);
         let v: boolean;
         if (!t || c >= t.gLen.length) {
           this.lastNext = Infinity;
@@ -1133,7 +1161,8 @@ export class Evaluator {
         } else {
           const plan = this.planFor(t, node, now);
           v = eventAt(plan, node, c) === 1;
-          this.lastNext = eventNext(t, node, c, now, v, plan.match, plan);
+          // eventAt left c's window bounds under this plan in rangeLo/rangeHi.
+          this.lastNext = eventNext(t, node, c, now, v, plan.match, plan, true);
         }
         if (node.existed !== undefined) {
           v = v || !existedAt(this.store, node, c, now);
@@ -1194,7 +1223,13 @@ export class Evaluator {
       }
       case 'event':
         return Math.min(
-          eventNext(this.store.eventTable(node.event), node, c, now, this.nodeOne(node, c, now)),
+          eventNext(
+            this.store.eventTableByKey(node.event),
+            node,
+            c,
+            now,
+            this.nodeOne(node, c, now)
+          ),
           existedNext(this.store, node, c, now)
         );
       case 'segment':

@@ -39,16 +39,18 @@ export class EventTable {
   gStart: Int32Array = new Int32Array(0);
   gLen: Int32Array = new Int32Array(0);
   /**
-   * Room of the groups moved since the last rebuild; every other group's room is its length. A map
-   * of the few moved groups instead of an array per customer keeps a rebuild (and the first trickled
-   * event after it) from writing one more customer-sized array.
+   * Room of the groups moved since the last rebuild (0: not moved, room = length). Made on the first
+   * move after a rebuild, so a bulk load never writes it; a typed array rather than a Map because
+   * live events move one group each, and a Map of them cost a hash and a garbage-collected entry.
    */
-  private readonly moved = new Map<number, number>();
+  private rooms: Int32Array | undefined;
   slots: Int32Array = new Int32Array(0);
   slotTs: Float64Array = new Float64Array(0);
   private slotUsed = 0;
   private holes = 0;
   private readonly prefixes = new Map<string, Prefix>();
+  /** The prefixes' columns and arrays as a list, for the per-insert refresh (no Map iteration). */
+  private prefixList: { readonly col: Column | undefined; readonly p: Prefix }[] = [];
   /** Groups of only the events matching a where-filter, by filter key, with the version built at. */
   private readonly filters = new Map<string, FilteredGroups>();
   /** Bumped whenever rows, properties or index arrays change, so cached plans and groups know. */
@@ -89,6 +91,7 @@ export class EventTable {
     } else if (col.def.type !== def.type) {
       col.retype(def, this.n);
       this.prefixes.delete(def.key);
+      this.prefixList = this.prefixList.filter((e) => e.col !== col);
     }
     col.ensureCapacity(this.cust.length);
     return col;
@@ -131,6 +134,7 @@ export class EventTable {
     };
     this.gStart = grow(this.gStart);
     this.gLen = grow(this.gLen);
+    if (this.rooms) this.rooms = grow(this.rooms);
   }
 
   private rebuild(): void {
@@ -187,13 +191,14 @@ export class EventTable {
     }
     this.gStart = start;
     this.gLen = len;
-    this.moved.clear();
+    this.rooms = undefined;
     this.slots = slots;
     this.slotTs = slotTs;
     this.slotUsed = n;
     this.holes = 0;
     this.indexedRows = n;
     this.prefixes.clear();
+    this.prefixList = [];
   }
 
   private insert(row: number): void {
@@ -202,7 +207,8 @@ export class EventTable {
     const t = this.ts[row];
     let start = this.gStart[c];
     const len = this.gLen[c];
-    const room = this.moved.get(c) ?? len;
+    const rooms = (this.rooms ??= new Int32Array(this.gLen.length));
+    const room = rooms[c] === 0 ? len : rooms[c];
     if (len === room) {
       const cap = Math.max(4, len * 2);
       this.reserveSlots(this.slotUsed + cap);
@@ -211,7 +217,7 @@ export class EventTable {
       this.holes += room;
       start = this.slotUsed;
       this.gStart[c] = start;
-      this.moved.set(c, cap);
+      rooms[c] = cap;
       this.slotUsed += cap;
     }
     // Rows arrive in increasing row order, so equal timestamps stay ordered by row.
@@ -222,7 +228,8 @@ export class EventTable {
     this.slots[at] = row;
     this.slotTs[at] = t;
     this.gLen[c] = len + 1;
-    for (const [key, p] of this.prefixes) this.fillPrefix(this.props.get(key), p, c);
+    const list = this.prefixList;
+    for (let k = 0; k < list.length; k++) this.fillPrefix(list[k].col, list[k].p, c);
   }
 
   private reserveSlots(n: number): void {
@@ -290,6 +297,7 @@ export class EventTable {
       const groups = this.gLen.length;
       for (let c = 0; c < groups; c++) if (this.gLen[c] > 0) this.fillPrefix(col, p, c);
       this.prefixes.set(key, p);
+      this.prefixList.push({ col, p });
     }
     return p;
   }

@@ -74,8 +74,8 @@ function dependencies(node: CNode, events: Set<string>, attributes: Set<string>)
 export class SegmentEngine {
   private readonly live = new Map<string, LiveSegment>();
   private readonly slots: (LiveSegment | undefined)[] = [];
-  private readonly queue = new TimerQueue();
-  private readonly popped: [number, number, number] = [0, 0, 0];
+  /** Entries superseded by a later schedule (nextAt moved) are dropped before they are heaped. */
+  private readonly queue = new TimerQueue((t, slot, c) => this.slots[slot]?.nextAt[c] === t);
 
   constructor(readonly store: ColumnarStore) {}
 
@@ -202,10 +202,12 @@ export class SegmentEngine {
   /** Applies, in time order, every flip that passing time causes up to and including `now`. */
   advanceTo(now: number): MembershipChange[] {
     const changes: MembershipChange[] = [];
-    const out = this.popped;
-    while (this.queue.peekTime() <= now) {
-      this.queue.pop(out);
-      const [t, slot, c] = out;
+    const queue = this.queue;
+    while (queue.peekTime() <= now) {
+      queue.pop();
+      const t = queue.time;
+      const slot = queue.seg;
+      const c = queue.cust;
       const seg = this.slots[slot];
       if (!seg || seg.nextAt[c] !== t) continue;
       seg.nextAt[c] = Infinity;

@@ -226,7 +226,17 @@ export class ColumnarStore {
       added++;
     }
     const props = batch.properties;
-    if (props.length > 0 && added > 0) {
+    if (props.length > 0 && added > 0 && tables.length === 1) {
+      // One table (a single live event, or a batch of one name): rows go straight to its columns,
+      // without grouping them by table first.
+      for (const p of props) {
+        const values = p.values;
+        let any = false;
+        for (let r = 0; r < rows && !any; r++)
+          any = rowOf[r] >= 0 && values[r] !== null && values[r] !== undefined;
+        if (any) tables[0].prop(p.def).setMany(rowOf, values, rows);
+      }
+    } else if (props.length > 0 && added > 0) {
       // Batch rows grouped by table (counting sort), so each property column is one pass per table.
       const starts = new Int32Array(tables.length + 1);
       for (let r = 0; r < rows; r++) if (rowOf[r] >= 0) starts[tableOf[r] + 1]++;
@@ -349,7 +359,12 @@ export class ColumnarStore {
 
   /** The indexed events of a name (case-insensitive), or undefined when none arrived yet. */
   eventTable(name: string): EventTable | undefined {
-    const t = this.tables.get(eventKey(name));
+    return this.eventTableByKey(eventKey(name));
+  }
+
+  /** `eventTable` for a name already normalized by `eventKey` (compiled rules hold such keys). */
+  eventTableByKey(key: string): EventTable | undefined {
+    const t = this.tables.get(key);
     t?.ensureIndex(this.ids.length);
     return t;
   }
@@ -412,10 +427,12 @@ export class ColumnarStore {
       }
       for (const enc of batch.columns) {
         const col = this.column(enc.def);
-        const interned = internTable(enc);
-        for (let r = 0; r < rows; r++) {
-          if (isMissing(enc, r)) col.set(index[r], null);
-          else put(col, enc, r, index[r], interned);
+        if (!writeAttribute(col, enc, index, rows)) {
+          const interned = internTable(enc);
+          for (let r = 0; r < rows; r++) {
+            if (isMissing(enc, r)) col.set(index[r], null);
+            else put(col, enc, r, index[r], interned);
+          }
         }
       }
       this.version++;
@@ -456,6 +473,7 @@ export class ColumnarStore {
       added++;
     }
     for (const enc of batch.properties) {
+      if (writeProperty(tables, enc, rowOf, tableOf, rows)) continue;
       // Columns per table, made on the first value (a table without any keeps no such property).
       const columns: (Column | undefined)[] = new Array(tables.length);
       const interned: Int32Array[] = [];
@@ -475,4 +493,181 @@ export class ColumnarStore {
     this.version++;
     return { inserted: 0, updated: 0, added, createdCustomers: this.ids.length - before, touched };
   }
+}
+
+// Typed writers for encoded columns, one loop per kind (no per-cell closure or type dispatch): they
+// carry most of a start-up replay. Each returns false, writing nothing, when the column's type does
+// not match the encoding (the generic per-cell path in ingestEncoded converts such values).
+
+/** Writes an encoded attribute column into `col` at customer rows `index` (missing clears). */
+function writeAttribute(col: Column, enc: EncodedColumn, index: Int32Array, rows: number): boolean {
+  const pres = col.presence;
+  let present = col.presentCount;
+  if (enc.kind === 'number') {
+    if (col.type !== 'number' && col.type !== 'date') return false;
+    const data = enc.data;
+    const nums = col.nums;
+    for (let r = 0; r < rows; r++) {
+      const i = index[r];
+      const v = data[r];
+      const word = i >>> 5;
+      const bit = 1 << (i & 31);
+      if (v !== v) {
+        if ((pres[word] & bit) !== 0) {
+          pres[word] &= ~bit;
+          present--;
+          nums[i] = NaN;
+        }
+        continue;
+      }
+      nums[i] = v;
+      if ((pres[word] & bit) === 0) {
+        pres[word] |= bit;
+        present++;
+      }
+    }
+  } else if (enc.kind === 'boolean') {
+    if (col.type !== 'boolean') return false;
+    const data = enc.data;
+    const bools = col.bools;
+    for (let r = 0; r < rows; r++) {
+      const i = index[r];
+      const v = data[r];
+      const word = i >>> 5;
+      const bit = 1 << (i & 31);
+      if (v < 0) {
+        if ((pres[word] & bit) !== 0) {
+          pres[word] &= ~bit;
+          present--;
+          bools[i] = 0;
+        }
+        continue;
+      }
+      bools[i] = v === 1 ? 2 : 1;
+      if ((pres[word] & bit) === 0) {
+        pres[word] |= bit;
+        present++;
+      }
+    }
+  } else {
+    if (col.type !== 'string') return false;
+    const codes = enc.codes;
+    const dict = enc.dict;
+    const interned = new Int32Array(dict.length).fill(-1);
+    const out = col.codes;
+    for (let r = 0; r < rows; r++) {
+      const i = index[r];
+      const code = codes[r];
+      const word = i >>> 5;
+      const bit = 1 << (i & 31);
+      if (code < 0) {
+        if ((pres[word] & bit) !== 0) {
+          pres[word] &= ~bit;
+          present--;
+          out[i] = 0;
+        }
+        continue;
+      }
+      let c = interned[code];
+      if (c < 0) c = interned[code] = col.intern(dict[code]);
+      out[i] = c;
+      if ((pres[word] & bit) === 0) {
+        pres[word] |= bit;
+        present++;
+      }
+    }
+  }
+  col.presentCount = present;
+  return true;
+}
+
+/**
+ * Writes an encoded event property into the new rows `rowOf[r]` of `tables[tableOf[r]]` (rowOf -1:
+ * row not added). A table's column is made on its first value, so a table that never has the
+ * property does not list it. New rows hold no value yet, so every write sets a fresh presence bit.
+ */
+function writeProperty(
+  tables: readonly EventTable[],
+  enc: EncodedColumn,
+  rowOf: Int32Array,
+  tableOf: Int32Array,
+  rows: number
+): boolean {
+  const type = enc.def.type;
+  if (enc.kind === 'number' ? type !== 'number' && type !== 'date' : enc.kind !== type)
+    return false;
+  const columns: (Column | undefined)[] = new Array(tables.length);
+  const interned: (Int32Array | undefined)[] = new Array(tables.length);
+  let k = -1;
+  let col: Column | undefined;
+  let pres: Uint32Array = new Uint32Array(0);
+  let map: Int32Array = new Int32Array(0);
+  const open = (g: number): Column => {
+    let c = columns[g];
+    if (c === undefined) {
+      c = columns[g] = tables[g].prop(enc.def);
+      if (enc.kind === 'string') interned[g] = new Int32Array(enc.dict.length).fill(-1);
+    }
+    return c;
+  };
+  if (enc.kind === 'number') {
+    const data = enc.data;
+    let nums: Float64Array = new Float64Array(0);
+    for (let r = 0; r < rows; r++) {
+      const row = rowOf[r];
+      const v = data[r];
+      if (row < 0 || v !== v) continue;
+      const g = tableOf[r];
+      if (g !== k) {
+        k = g;
+        col = open(g);
+        nums = col.nums;
+        pres = col.presence;
+      }
+      nums[row] = v;
+      pres[row >>> 5] |= 1 << (row & 31);
+      col!.presentCount++;
+    }
+  } else if (enc.kind === 'boolean') {
+    const data = enc.data;
+    let bools: Uint8Array = new Uint8Array(0);
+    for (let r = 0; r < rows; r++) {
+      const row = rowOf[r];
+      const v = data[r];
+      if (row < 0 || v < 0) continue;
+      const g = tableOf[r];
+      if (g !== k) {
+        k = g;
+        col = open(g);
+        bools = col.bools;
+        pres = col.presence;
+      }
+      bools[row] = v === 1 ? 2 : 1;
+      pres[row >>> 5] |= 1 << (row & 31);
+      col!.presentCount++;
+    }
+  } else {
+    const codes = enc.codes;
+    const dict = enc.dict;
+    let out: Int32Array = new Int32Array(0);
+    for (let r = 0; r < rows; r++) {
+      const row = rowOf[r];
+      const code = codes[r];
+      if (row < 0 || code < 0) continue;
+      const g = tableOf[r];
+      if (g !== k) {
+        k = g;
+        col = open(g);
+        out = col.codes;
+        pres = col.presence;
+        map = interned[g]!;
+      }
+      let c = map[code];
+      if (c < 0) c = map[code] = col!.intern(dict[code]);
+      out[row] = c;
+      pres[row >>> 5] |= 1 << (row & 31);
+      col!.presentCount++;
+    }
+  }
+  return true;
 }

@@ -1,5 +1,6 @@
 // Calendar arithmetic for relative times: `N unit` back from an instant (months clamp to the month's
-// last day), and the inverse question the timer queue asks: from when on is an instant that far back.
+// last day), and the inverse question the timer queue asks: when does a bound that far back next
+// cross a given instant (exactly, month ends and leap years included).
 import { daysInMonth } from './column';
 
 export type Unit = 'hours' | 'days' | 'weeks' | 'months';
@@ -38,11 +39,10 @@ export function addMonths(t: number, months: number): number {
 let memoNow = NaN;
 let memoAmount = NaN;
 let memoBack = NaN;
-let midnightNow = NaN;
-let midnightAt = NaN;
-let midnightDay = 0;
-let clampNow = NaN;
-let clampAt = NaN;
+let dropNow = NaN;
+let dropAmount = NaN;
+let dropAt = Infinity;
+let dropBound = NaN;
 
 /** `now − amount unit`. */
 export function subtract(now: number, amount: number, unit: Unit): number {
@@ -55,20 +55,10 @@ export function subtract(now: number, amount: number, unit: Unit): number {
   return memoBack;
 }
 
-/** The next UTC midnight after `now`, and its day of month (in `midnightDay`). */
-function nextMidnight(now: number): number {
-  if (now !== midnightNow) {
-    const d = new Date(now);
-    midnightAt = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
-    midnightDay = new Date(midnightAt).getUTCDate();
-    midnightNow = now;
-  }
-  return midnightAt;
-}
-
 /**
- * The smallest instant t with subtract(t, amount, unit) >= x: when a window of that length starting
- * "now − amount unit" has moved past x. subtract is non-decreasing in t, which makes this well defined.
+ * The smallest instant t of all time with subtract(t, amount, unit) >= x: when a window of that
+ * length starting "now − amount unit" first moves past x. (For months the bound can later step back
+ * below x for a while; see nextBoundFlip.)
  */
 export function reachedAt(x: number, amount: number, unit: Unit): number {
   if (unit !== 'months') return x + amount * UNIT_MS[unit];
@@ -85,44 +75,64 @@ export function reachedAt(x: number, amount: number, unit: Unit): number {
 }
 
 /**
- * The earliest instant after `now` at which the bound `t − amount unit` may reach x (>= x), for
- * timer scheduling: exact for hours/days/weeks. Calendar months clamp to the month's end while
- * keeping the time of day, so the bound is not monotone (31 March − 1 month = 28 February, same
- * time, earlier than 30 March − 1 month at a later hour): within one UTC day it moves one to one
- * with `t`, and it may jump at midnight on the 29th, 30th, 31st and 1st. So for months this returns
- * the first of: the crossing later today, the next such midnight, or the crossing computed
- * monotonically; re-checking at that instant finds the next one. It may be early, never late.
+ * The first instant after `now` at which `subtract(t, amount, unit) >= y` changes its answer, or
+ * Infinity when it never does: exact, so a timer set for it fires only when the answer really flips.
+ * Hours, days and weeks move the bound one to one with `t`: it reaches y once, at y + amount. Months
+ * keep the time of day and clamp to the month's last day (31 March − 1 month = 28 February, same
+ * time), so within one UTC day the bound moves one to one with `t`, at the 1st of a month it jumps
+ * forward, and at the midnight of each clamped day (the 29th to 31st, as the target month requires)
+ * it steps back to 00:00 of the target month's last day, which can let a passed instant in again.
  */
-export function crossAfter(x: number, amount: number, unit: Unit, now: number): number {
+export function nextBoundFlip(y: number, amount: number, unit: Unit, now: number): number {
   if (unit !== 'months') {
-    const t = x + amount * UNIT_MS[unit];
+    const t = y + amount * UNIT_MS[unit];
     return t > now ? t : Infinity;
   }
-  let next = Infinity;
-  const bound = subtract(now, amount, unit);
-  const midnight = nextMidnight(now);
-  if (bound < x && now + (x - bound) < midnight) next = now + (x - bound);
-  const day = midnightDay;
-  if (day >= 29 || day === 1) next = Math.min(next, midnight);
-  const later = reachedAt(x, amount, unit);
-  if (later > now) next = Math.min(next, later);
-  return next;
+  return subtract(now, amount, unit) < y
+    ? monthsReach(y, amount, now)
+    : monthsDropBelow(y, amount, now);
 }
 
-/** The next UTC midnight after `now` at which month arithmetic may jump (the 29th to 31st and 1st). */
-export function nextClampMidnight(now: number): number {
-  if (now === clampNow) return clampAt;
-  const d = new Date(now);
-  let at = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-  for (let k = 1; k <= 4; k++) {
-    const midnight = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + k);
-    const day = new Date(midnight).getUTCDate();
-    if (day >= 29 || day === 1) {
-      at = midnight;
-      break;
-    }
+/** The smallest t > now with addMonths(t, −amount) >= y, given that the bound at `now` is below y. */
+function monthsReach(y: number, amount: number, now: number): number {
+  // reachedAt is the first instant of all time that qualifies; if that lies after now, nothing in
+  // between does. Otherwise `now` sits in a dip after a step back, which ends within the month's
+  // last few days (the 1st of the next month jumps past y): walk them day by day.
+  const first = reachedAt(y, amount, 'months');
+  if (first > now) return first;
+  let from = now + 1;
+  for (let k = 0; k < 8; k++) {
+    const d = new Date(from);
+    const dayEnd = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1);
+    const bound = addMonths(from, -amount);
+    if (bound >= y) return from;
+    // Within the day the bound moves one to one with t.
+    if (from + (y - bound) < dayEnd) return from + (y - bound);
+    from = dayEnd;
   }
-  clampNow = now;
-  clampAt = at;
-  return at;
+  return from;
+}
+
+/**
+ * The smallest t > now with addMonths(t, −amount) < y, given that the bound at `now` is at or past
+ * y: only a step back can do it, and only the first one still to come this month can go lowest
+ * (every later step of the month lands on the same instant, and next month's bounds are later).
+ */
+function monthsDropBelow(y: number, amount: number, now: number): number {
+  if (now !== dropNow || amount !== dropAmount) {
+    const d = new Date(now);
+    const year = d.getUTCFullYear();
+    const month = d.getUTCMonth();
+    const total = year * 12 + month - amount;
+    const targetYear = Math.floor(total / 12);
+    const targetMonth = total - targetYear * 12;
+    const lastTarget = daysInMonth(targetYear, targetMonth);
+    // The first clamped day after today: its midnight is the first step back still to come.
+    const day = Math.max(d.getUTCDate() + 1, lastTarget + 1);
+    dropAt = day > daysInMonth(year, month) ? Infinity : Date.UTC(year, month, day);
+    dropBound = Date.UTC(targetYear, targetMonth, lastTarget);
+    dropNow = now;
+    dropAmount = amount;
+  }
+  return dropBound < y ? dropAt : Infinity;
 }

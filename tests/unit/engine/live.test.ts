@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileQuery } from '../../../src/lib/engine/compile';
+import { Evaluator } from '../../../src/lib/engine/evaluate';
 import { explain, explainText } from '../../../src/lib/engine/explain';
 import { SegmentEngine } from '../../../src/lib/engine/live';
 import type { ColumnarStore } from '../../../src/lib/engine/store';
-import { addEvents, buildStore, DAY, utc } from './build';
+import { addEvents, buildStore, DAY, run, utc } from './build';
 
 const NOW = utc('2026-06-15T12:00:00Z');
 
@@ -57,6 +59,56 @@ describe('live segments', () => {
       ['enter', utc('2026-03-31T00:00:00Z')],
       ['leave', utc('2026-03-31T12:00:00Z')]
     ]);
+  });
+
+  it('follows a month upper bound (`before 1 month ago`) as it steps back at clamped midnights', () => {
+    // From 29 to 31 March 2026 the bound is 28 February at the same time of day: the event at noon
+    // drops out at each midnight and comes back just after each noon; from 1 April it stays in.
+    const store = buildStore(
+      {},
+      [{ id: 'a' }],
+      [{ id: 'a', name: 'E', at: utc('2026-02-28T12:00:00Z') }]
+    );
+    const engine = new SegmentEngine(store);
+    engine.set(
+      'old',
+      compiled(store, 'performed E before 1 month ago'),
+      utc('2026-03-28T13:00:00Z')
+    );
+    expect(engine.members('old')).toEqual([0]);
+    expect(engine.advanceTo(utc('2026-04-03T00:00:00Z')).map((c) => [c.kind, c.at])).toEqual([
+      ['leave', utc('2026-03-29T00:00:00Z')],
+      ['enter', utc('2026-03-29T12:00:00Z') + 1],
+      ['leave', utc('2026-03-30T00:00:00Z')],
+      ['enter', utc('2026-03-30T12:00:00Z') + 1],
+      ['leave', utc('2026-03-31T00:00:00Z')],
+      ['enter', utc('2026-03-31T12:00:00Z') + 1]
+    ]);
+    expect(engine.nextDue()).toBe(Infinity);
+  });
+
+  it('sets no timer where passing time cannot change the answer (no wake-ups at month ends)', () => {
+    // a: last purchase long out of the 3-month window; b: in it, leaving on 2 July exactly.
+    const store = buildStore(
+      {},
+      [{ id: 'a' }, { id: 'b' }],
+      [
+        { id: 'a', name: 'Purchased', at: utc('2025-01-31T10:00:00Z') },
+        { id: 'b', name: 'Purchased', at: utc('2026-04-02T10:00:00Z') }
+      ]
+    );
+    const engine = new SegmentEngine(store);
+    engine.set(
+      'lapsed',
+      compiled(store, 'NOT performed Purchased in last 3 months'),
+      utc('2026-05-28T00:00:00Z')
+    );
+    expect(engine.members('lapsed')).toEqual([0]);
+    expect(engine.nextDue()).toBe(utc('2026-07-02T10:00:00Z'));
+    expect(engine.advanceTo(utc('2026-07-02T10:00:00Z')).map((c) => [c.id, c.kind, c.at])).toEqual([
+      ['b', 'enter', utc('2026-07-02T10:00:00Z')]
+    ]);
+    expect(engine.nextDue()).toBe(Infinity);
   });
 
   it('re-evaluates touched customers when events and customers arrive', () => {
@@ -157,5 +209,58 @@ describe('explain', () => {
     // The purchase leaves the 3-month window when 3 months have passed since it: 2 April.
     expect(tree.nextChange).toBe(utc('2026-04-02T00:00:00Z'));
     expect(explainText(tree)[0]).toBe('✗ AND');
+  });
+});
+
+describe('timer pops', () => {
+  it('wake a customer only when a month window really flips its answer (no idle wake-ups)', () => {
+    // `performed E in last N months` (and its NOT) over events all in the past: every instant the
+    // timer queue offers must be a flip, through month-end clamping and leap years.
+    const instant = fc
+      .tuple(
+        fc.integer({ min: 2023, max: 2025 }),
+        fc.integer({ min: 0, max: 11 }),
+        fc.oneof(fc.integer({ min: 26, max: 31 }), fc.integer({ min: 0, max: 30 })),
+        fc.integer({ min: 0, max: DAY - 1 })
+      )
+      .map(([y, m, d, ms]) => Date.UTC(y, m, d + 1) + ms);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), instant), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 12 * DAY }), { minLength: 1, maxLength: 12 }),
+        (events, months, negated, steps) => {
+          const start = utc('2026-01-01T00:00:00Z');
+          const store = buildStore(
+            {},
+            [{ id: 'a' }, { id: 'b' }, { id: 'c' }],
+            events.map(([id, at]) => ({ id, name: 'E', at: Math.min(at, start) }))
+          );
+          const query = `${negated ? 'NOT ' : ''}performed E in last ${months} months`;
+          const engine = new SegmentEngine(store);
+          engine.set('s', compiled(store, query), start);
+          let pops = 0;
+          const original = Evaluator.prototype.oneWithNext;
+          Evaluator.prototype.oneWithNext = function (this: Evaluator, c: number, at: number) {
+            pops++;
+            return original.call(this, c, at);
+          };
+          try {
+            let now = start;
+            let flips = 0;
+            for (const step of steps) {
+              now += step;
+              flips += engine.advanceTo(now).length;
+              expect(pops).toBe(flips);
+              expect(engine.members('s').map((i) => store.idOf(i))).toEqual(run(store, query, now));
+            }
+          } finally {
+            Evaluator.prototype.oneWithNext = original;
+          }
+        }
+      ),
+      { numRuns: 300 }
+    );
   });
 });
