@@ -4,7 +4,7 @@
 import { fail, issue } from '$lib/engine/result';
 import {
   readImport,
-  transferables,
+  toWire,
   type FromImportWorker,
   type StagedPiece,
   type ToImportWorker
@@ -23,7 +23,8 @@ async function send(piece: StagedPiece): Promise<void> {
   while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
   waitedMs += performance.now() - start;
   credits--;
-  post({ type: 'piece', piece }, transferables(piece));
+  const wire = toWire(piece);
+  post({ type: 'piece', piece: wire.piece }, wire.transfer);
 }
 
 self.onmessage = async (event: MessageEvent<ToImportWorker>) => {
