@@ -10,6 +10,7 @@ import { ok, type Result } from '$lib/engine/result';
 import { PHONE_KEY, type CustomerBatch, type EventBatch, type FieldDef } from '$lib/engine/schema';
 import type { StoredColumn } from '$lib/storage/db';
 import {
+  columnEncoder,
   encodeColumn,
   encodeStrings,
   type CustomerColumns,
@@ -261,9 +262,14 @@ function createMapper(setup: ImportSetup): Result<Mapper> {
     return ok((rows, first) => {
       if (rows.length === 0) return { rows: 0, rejectedRows: 0, rejected: [] };
       const defer = deferred?.ok === true && chunks++ % 2 === 1;
-      const mapped = (defer && deferred?.ok ? deferred : mapper).value.mapCustomerRows(rows, first);
-      const customers =
-        mapped.batch.ids.length > 0 ? encodeCustomerColumns(mapped.batch) : undefined;
+      const chosen = (defer && deferred?.ok ? deferred : mapper).value;
+      // Values go straight into the stored columns' typed arrays and dictionaries.
+      const encoders = chosen.attributes.map((def) => columnEncoder(def, rows.length));
+      const mapped = chosen.mapCustomerRowsInto(rows, first, encoders);
+      const customers: CustomerColumns | undefined =
+        mapped.ids.length > 0
+          ? { ids: mapped.ids, columns: encoders.map((e) => e.finish()) }
+          : undefined;
       return {
         rows: rows.length - mapped.blankRows,
         rejectedRows: mapped.rejectedRows,
