@@ -27,7 +27,7 @@ export interface ParseCsvOptions {
   /** Bytes (or characters, for a string source) consumed so far. */
   readonly onProgress?: (consumed: number) => void;
   readonly signal?: AbortSignal;
-  /** Bytes read from a File/Blob at a time (default 4 MiB); characters may be cut between reads. */
+  /** Bytes read from a File/Blob at a time (default 1 MiB); characters may be cut between reads. */
   readonly readBytes?: number;
 }
 
@@ -45,7 +45,7 @@ interface RawResult {
 
 const STRING_CHUNK = 1 << 20;
 /** Bytes read from a File/Blob at a time. */
-const BLOB_CHUNK = 4 << 20;
+const BLOB_CHUNK = 1 << 20;
 
 /** The first line break outside quotes. */
 export const detectNewline = (text: string): CsvNewline => {
