@@ -229,7 +229,13 @@ type Mapper = (
   flush: boolean
 ) => Omit<StagedPiece, 'bytesDone'>;
 
-function createMapper(setup: ImportSetup): Result<Mapper> {
+/**
+ * Whether the next customers chunk leaves its E.164 column to the receiver (see `withE164`).
+ * Absent: every other chunk does.
+ */
+export type DeferE164 = () => boolean;
+
+function createMapper(setup: ImportSetup, deferE164?: DeferE164): Result<Mapper> {
   const defaultCountry = setup.defaultCountry as CountryCode;
   if (setup.kind === 'orders') {
     const transform = createOrdersTransform(setup.orders, { keyBy: setup.keyBy });
@@ -261,7 +267,7 @@ function createMapper(setup: ImportSetup): Result<Mapper> {
     let chunks = 0;
     return ok((rows, first) => {
       if (rows.length === 0) return { rows: 0, rejectedRows: 0, rejected: [] };
-      const defer = deferred?.ok === true && chunks++ % 2 === 1;
+      const defer = deferred?.ok === true && (deferE164 ? deferE164() : chunks++ % 2 === 1);
       const chosen = (defer && deferred?.ok ? deferred : mapper).value;
       // Values go straight into the stored columns' typed arrays and dictionaries.
       const encoders = chosen.attributes.map((def) => columnEncoder(def, rows.length));
@@ -304,9 +310,13 @@ export async function readImport(
   file: Blob,
   setup: ImportSetup,
   onPiece: PieceHandler,
-  options: { readonly signal?: AbortSignal; readonly chunkRows?: number } = {}
+  options: {
+    readonly signal?: AbortSignal;
+    readonly chunkRows?: number;
+    readonly deferE164?: DeferE164;
+  } = {}
 ): Promise<Result<ParseSummary>> {
-  const mapper = createMapper(setup);
+  const mapper = createMapper(setup, options.deferE164);
   if (!mapper.ok) return mapper;
   let bytesDone = 0;
   let reported = 0;
