@@ -27,8 +27,6 @@ export interface ParseCsvOptions {
   /** Bytes (or characters, for a string source) consumed so far. */
   readonly onProgress?: (consumed: number) => void;
   readonly signal?: AbortSignal;
-  /** Bytes read from a File/Blob at a time (default 1 MiB); characters may be cut between reads. */
-  readonly readBytes?: number;
 }
 
 export interface ParseSummary {
@@ -44,8 +42,6 @@ interface RawResult {
 }
 
 const STRING_CHUNK = 1 << 20;
-/** Bytes read from a File/Blob at a time. */
-const BLOB_CHUNK = 1 << 20;
 
 /** The first line break outside quotes. */
 export const detectNewline = (text: string): CsvNewline => {
@@ -141,8 +137,7 @@ export const parseCsvText = (
 async function* textChunks(
   source: CsvSource,
   encoding: CsvEncoding,
-  onProgress: (consumed: number) => void,
-  readBytes = BLOB_CHUNK
+  onProgress: (consumed: number) => void
 ): AsyncGenerator<string> {
   if (typeof source === 'string') {
     for (let i = 0; i < source.length; i += STRING_CHUNK) {
@@ -153,19 +148,8 @@ async function* textChunks(
   }
   const decoder = createDecoder(encoding);
   let consumed = 0;
-  if (isBlob(source)) {
-    // Large slices, not the blob's stream: its 64 KiB chunks cost a promise and a decoder call each.
-    const step = Math.max(1, readBytes);
-    for (let at = 0; at < source.size; at += step) {
-      const chunk = new Uint8Array(await source.slice(at, at + step).arrayBuffer());
-      consumed += chunk.byteLength;
-      onProgress(consumed);
-      yield* pieces(decoder.decode(chunk));
-    }
-    yield decoder.decode();
-    return;
-  }
-  for await (const chunk of iterate(source)) {
+  const bytes = isBlob(source) ? source.stream() : source;
+  for await (const chunk of iterate(bytes)) {
     if (typeof chunk === 'string') {
       consumed += chunk.length;
       onProgress(consumed);
@@ -265,11 +249,10 @@ export const parseCsv = async (
     await options.onRows(out, pendingFirst);
   };
 
-  const progress = (n: number) => {
+  for await (const text of textChunks(source, options.encoding, (n) => {
     consumed = n;
     options.onProgress?.(n);
-  };
-  for await (const text of textChunks(source, options.encoding, progress, options.readBytes)) {
+  })) {
     if (signal?.aborted) return cancelled();
     let input = partial + text;
     if (first) {

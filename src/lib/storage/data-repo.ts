@@ -78,11 +78,56 @@ export class StringEncoder {
   }
 }
 
-/** Dictionary-encodes strings (null → -1): see `StringEncoder`. */
+/**
+ * Dictionary-encodes strings (null → -1), as `StringEncoder` does (kept as a loop over locals: the
+ * events path encodes millions of values with it). A column whose values are nearly all distinct gets a fresh
+ * entry per value without hashing (its dictionary may then repeat a string: decoding is the same).
+ */
 export function encodeStrings(values: ArrayLike<string | null | undefined | Value>): StoredStrings {
-  const encoder = new StringEncoder(values.length);
-  for (let i = 0; i < values.length; i++) encoder.push(values[i]);
-  return encoder.finish();
+  const dict: string[] = [];
+  const lookup = new Map<string, number>();
+  const codes = new Int32Array(values.length);
+  let raw = false;
+  let present = 0;
+  // Runs of one value are common (a customer's events, one event name): skip the map for them.
+  let previous: unknown = undefined;
+  let previousCode = -1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === previous) {
+      codes[i] = previousCode;
+      continue;
+    }
+    let code = -1;
+    if (v !== null && v !== undefined) {
+      const text = typeof v === 'string' ? v : String(v);
+      if (raw) code = dict.push(text) - 1;
+      else {
+        // Few distinct values (event names, categories): a scan beats hashing the string.
+        if (dict.length <= SMALL_DICT) {
+          for (let d = 0; d < dict.length; d++) {
+            if (dict[d] === text) {
+              code = d;
+              break;
+            }
+          }
+        } else code = lookup.get(text) ?? -1;
+        if (code === -1) {
+          code = dict.length;
+          dict.push(text);
+          lookup.set(text, code);
+        }
+        if (++present === RAW_CHECK && dict.length * 4 > present * 3) {
+          raw = true;
+          lookup.clear();
+        }
+      }
+    }
+    codes[i] = code;
+    previous = v;
+    previousCode = code;
+  }
+  return { dict, codes };
 }
 
 /** Builds one stored column from values pushed one at a time (at most `capacity` of them). */
@@ -215,9 +260,23 @@ export function selectEventRows(
 
 export function encodeColumn(column: BatchColumn): StoredColumn {
   const { def, values } = column;
-  const encoder = columnEncoder(def, values.length);
-  for (let i = 0; i < values.length; i++) encoder.push(values[i]);
-  return encoder.finish();
+  if (def.type === 'number' || def.type === 'date') {
+    const data = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      data[i] = typeof v === 'number' ? v : NaN;
+    }
+    return { def, kind: 'number', data };
+  }
+  if (def.type === 'boolean') {
+    const data = new Int8Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      data[i] = v === true ? 1 : v === false ? 0 : -1;
+    }
+    return { def, kind: 'boolean', data };
+  }
+  return { def, kind: 'string', ...encodeStrings(values) };
 }
 
 export function decodeColumn(column: StoredColumn): BatchColumn {

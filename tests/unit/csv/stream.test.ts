@@ -42,28 +42,6 @@ describe('parseCsv', () => {
     expect(rows[1]).toEqual(['2', 'Zoë', 'Köln']);
   });
 
-  it('reads a Blob in slices that cut characters, in every encoding', async () => {
-    for (const name of ['utf16le-bom.csv', 'windows-1252.csv', 'bom-utf8.csv', 'quoted.csv']) {
-      const s = sniffFixture(name);
-      const bytes = fixtureBytes(name);
-      const whole = await parseAll(decode(bytes, s.encoding), s);
-      for (const readBytes of [1, 3, 7]) {
-        const rows: string[][] = [];
-        let header: string[] = [];
-        const result = await parseCsv(new Blob([bytes]), {
-          delimiter: s.delimiter,
-          encoding: s.encoding,
-          readBytes,
-          onHeader: (h) => void (header = h),
-          onRows: (chunk) => void rows.push(...chunk)
-        });
-        expect(result.ok && result.value.consumed).toBe(bytes.length);
-        expect(header).toEqual(whole.header);
-        expect(rows).toEqual(whole.rows);
-      }
-    }
-  });
-
   it('gives the same records whatever the chunking of bytes', async () => {
     const bytes = fixtureBytes('shopify-orders.csv');
     const s = sniffFixture('shopify-orders.csv');
