@@ -55,9 +55,23 @@ export interface MappedEvents {
   readonly blankRows: number;
 }
 
+/** Where one output column's values go, one per kept row (an array, or an encoder). */
+export interface ValueSink {
+  push(value: Value | null): unknown;
+}
+
 export interface CustomerMapper {
   readonly attributes: readonly FieldDef[];
   mapCustomerRows(rows: readonly (readonly string[])[], firstRowNumber: number): MappedCustomers;
+  /**
+   * `mapCustomerRows` with each attribute's values pushed to `sinks[k]` (`attributes[k]`) instead of
+   * collected in arrays: the import encodes them as they come.
+   */
+  mapCustomerRowsInto(
+    rows: readonly (readonly string[])[],
+    firstRowNumber: number,
+    sinks: readonly ValueSink[]
+  ): Omit<MappedCustomers, 'batch'> & { readonly ids: string[] };
 }
 
 export interface EventMapper {
@@ -283,45 +297,49 @@ export const createCustomerMapper = (
   const fieldCount = plan.fieldCount;
   const width = outputs.length;
   const cells: (Value | null)[] = new Array(width).fill(null);
+  const mapInto = (
+    rows: readonly (readonly string[])[],
+    firstRowNumber: number,
+    sinks: readonly ValueSink[]
+  ) => {
+    const ids: string[] = [];
+    const rejected: RejectedRow[] = [];
+    let blankRows = 0;
+    let rejectedRows = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i];
+      const rowNumber = firstRowNumber + i;
+      const shape = screenShape(row, rowNumber, plan, fieldCount, rejected);
+      if (shape !== USABLE) {
+        if (shape === BLANK) blankRows++;
+        else rejectedRows++;
+        continue;
+      }
+      const rawKey = row[keyIndex] ?? '';
+      const id = rowKey(rawKey, byEmail);
+      if (id === undefined) {
+        const reason =
+          rawKey.trim() === '' ? rejectReasons.missingId() : rejectReasons.invalidEmail();
+        rejected.push({ row: rowNumber, column: key.header, value: rawKey, reason });
+      }
+      const usable = convertRow(row, rowNumber, outputs, cells, rejected, id === undefined);
+      if (!usable || id === undefined) {
+        rejectedRows++;
+        continue;
+      }
+      ids.push(id);
+      for (let k = 0; k < width; k++) sinks[k].push(cells[k]);
+    }
+    return { ids, rejected, rejectedRows, blankRows };
+  };
   return ok({
     attributes: outputs.map((o) => o.def),
     mapCustomerRows(rows, firstRowNumber) {
-      const ids: string[] = [];
       const values = emptyColumns(width);
-      const rejected: RejectedRow[] = [];
-      let blankRows = 0;
-      let rejectedRows = 0;
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i];
-        const rowNumber = firstRowNumber + i;
-        const shape = screenShape(row, rowNumber, plan, fieldCount, rejected);
-        if (shape !== USABLE) {
-          if (shape === BLANK) blankRows++;
-          else rejectedRows++;
-          continue;
-        }
-        const rawKey = row[keyIndex] ?? '';
-        const id = rowKey(rawKey, byEmail);
-        if (id === undefined) {
-          const reason =
-            rawKey.trim() === '' ? rejectReasons.missingId() : rejectReasons.invalidEmail();
-          rejected.push({ row: rowNumber, column: key.header, value: rawKey, reason });
-        }
-        const usable = convertRow(row, rowNumber, outputs, cells, rejected, id === undefined);
-        if (!usable || id === undefined) {
-          rejectedRows++;
-          continue;
-        }
-        ids.push(id);
-        for (let k = 0; k < width; k++) values[k].push(cells[k]);
-      }
-      return {
-        batch: { ids, columns: columnsOf(outputs, values) },
-        rejected,
-        rejectedRows,
-        blankRows
-      };
-    }
+      const { ids, ...rest } = mapInto(rows, firstRowNumber, values);
+      return { batch: { ids, columns: columnsOf(outputs, values) }, ...rest };
+    },
+    mapCustomerRowsInto: mapInto
   });
 };
 

@@ -1,6 +1,6 @@
 // Persistence of imported data: import records, their chunks of columns, and the commit protocol that
 // makes an import all-or-nothing (chunks only count once their import is committed).
-import type { BatchColumn, CustomerBatch, EventBatch, Value } from '$lib/engine/schema';
+import type { BatchColumn, CustomerBatch, EventBatch, FieldDef, Value } from '$lib/engine/schema';
 import type {
   AttributeRecord,
   CustomerChunk,
@@ -17,7 +17,70 @@ const SMALL_DICT = 8;
 const RAW_CHECK = 1024;
 
 /**
- * Dictionary-encodes strings (null → -1). A column whose values are nearly all distinct gets a fresh
+ * Dictionary-encodes strings pushed one at a time (null → -1). A column whose values are nearly all
+ * distinct gets a fresh entry per value without hashing (its dictionary may then repeat a string:
+ * decoding is the same).
+ */
+export class StringEncoder {
+  readonly dict: string[] = [];
+  private readonly lookup = new Map<string, number>();
+  private readonly codes: Int32Array;
+  private count = 0;
+  private raw = false;
+  private present = 0;
+  // Runs of one value are common (a customer's events, one event name): skip the map for them.
+  private previous: unknown = undefined;
+  private previousCode = -1;
+
+  constructor(capacity: number) {
+    this.codes = new Int32Array(capacity);
+  }
+
+  push(v: string | null | undefined | Value): void {
+    if (v === this.previous) {
+      this.codes[this.count++] = this.previousCode;
+      return;
+    }
+    let code = -1;
+    if (v !== null && v !== undefined) {
+      const text = typeof v === 'string' ? v : String(v);
+      const dict = this.dict;
+      if (this.raw) code = dict.push(text) - 1;
+      else {
+        // Few distinct values (event names, categories): a scan beats hashing the string.
+        if (dict.length <= SMALL_DICT) {
+          for (let d = 0; d < dict.length; d++) {
+            if (dict[d] === text) {
+              code = d;
+              break;
+            }
+          }
+        } else code = this.lookup.get(text) ?? -1;
+        if (code === -1) {
+          code = dict.length;
+          dict.push(text);
+          this.lookup.set(text, code);
+        }
+        if (++this.present === RAW_CHECK && dict.length * 4 > this.present * 3) {
+          this.raw = true;
+          this.lookup.clear();
+        }
+      }
+    }
+    this.codes[this.count++] = code;
+    this.previous = v;
+    this.previousCode = code;
+  }
+
+  finish(): StoredStrings {
+    const { codes, count } = this;
+    return { dict: this.dict, codes: count === codes.length ? codes : codes.slice(0, count) };
+  }
+}
+
+/**
+ * Dictionary-encodes strings (null → -1), as `StringEncoder` does (kept as a loop over locals: the
+ * events path encodes millions of values with it). A column whose values are nearly all distinct gets a fresh
  * entry per value without hashing (its dictionary may then repeat a string: decoding is the same).
  */
 export function encodeStrings(values: ArrayLike<string | null | undefined | Value>): StoredStrings {
@@ -65,6 +128,79 @@ export function encodeStrings(values: ArrayLike<string | null | undefined | Valu
     previousCode = code;
   }
   return { dict, codes };
+}
+
+/** Builds one stored column from values pushed one at a time (at most `capacity` of them). */
+export interface ColumnEncoder {
+  push(value: Value | null): void;
+  finish(): StoredColumn;
+}
+
+class NumberEncoder implements ColumnEncoder {
+  private readonly data: Float64Array;
+  private count = 0;
+  constructor(
+    private readonly def: FieldDef,
+    capacity: number
+  ) {
+    this.data = new Float64Array(capacity);
+  }
+  push(v: Value | null): void {
+    this.data[this.count++] = typeof v === 'number' ? v : NaN;
+  }
+  finish(): StoredColumn {
+    const { data, count } = this;
+    return {
+      def: this.def,
+      kind: 'number',
+      data: count === data.length ? data : data.slice(0, count)
+    };
+  }
+}
+
+class BooleanEncoder implements ColumnEncoder {
+  private readonly data: Int8Array;
+  private count = 0;
+  constructor(
+    private readonly def: FieldDef,
+    capacity: number
+  ) {
+    this.data = new Int8Array(capacity);
+  }
+  push(v: Value | null): void {
+    this.data[this.count++] = v === true ? 1 : v === false ? 0 : -1;
+  }
+  finish(): StoredColumn {
+    const { data, count } = this;
+    return {
+      def: this.def,
+      kind: 'boolean',
+      data: count === data.length ? data : data.slice(0, count)
+    };
+  }
+}
+
+class StringColumnEncoder implements ColumnEncoder {
+  private readonly strings: StringEncoder;
+  constructor(
+    private readonly def: FieldDef,
+    capacity: number
+  ) {
+    this.strings = new StringEncoder(capacity);
+  }
+  push(v: Value | null): void {
+    this.strings.push(v);
+  }
+  finish(): StoredColumn {
+    return { def: this.def, kind: 'string', ...this.strings.finish() };
+  }
+}
+
+/** The encoder of a column of `def`'s type: `encodeColumn`, one value at a time. */
+export function columnEncoder(def: FieldDef, capacity: number): ColumnEncoder {
+  if (def.type === 'number' || def.type === 'date') return new NumberEncoder(def, capacity);
+  if (def.type === 'boolean') return new BooleanEncoder(def, capacity);
+  return new StringColumnEncoder(def, capacity);
 }
 
 export function decodeStrings({ dict, codes }: StoredStrings): (string | null)[] {

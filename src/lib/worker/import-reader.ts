@@ -5,6 +5,7 @@ import { fail, issue, ok, type Result } from '$lib/engine/result';
 import type { ParseSummary } from '$lib/csv/stream';
 import type { ImportSetup } from './api';
 import {
+  fromWire,
   readImport,
   type FromImportWorker,
   type PieceHandler,
@@ -94,7 +95,7 @@ export class WorkerReader implements ImportReader {
         if (message.type === 'piece') {
           chain = chain.then(async () => {
             if (settled) return;
-            await onPiece(message.piece);
+            await onPiece(fromWire(message.piece));
             worker.postMessage({ type: 'ack' } satisfies ToImportWorker);
           });
           chain.catch((error: unknown) => settle(() => reject(error), false));

@@ -17,6 +17,7 @@ import {
   createCustomerMapper as createReferenceCustomerMapper,
   createEventMapper as createReferenceEventMapper
 } from './reference-mapper';
+import { columnEncoder, decodeColumn, encodeColumn } from '$lib/storage/data-repo';
 
 /** The fingerprint the reference implementation gives the row in the fingerprint test. */
 const FINGERPRINT_OF_ROW = 71977226578698;
@@ -280,6 +281,29 @@ describe('mappers against the reference (pre-fast-path) mappers', () => {
           expect(fast.value.mapCustomerRows(rows, first)).toEqual(
             slow.value.mapCustomerRows(rows, first)
           );
+        }),
+        { numRuns: 300 }
+      );
+    }
+  );
+
+  it.each(customerPlans.map((plan, i) => [i, plan] as const))(
+    'maps customer rows straight into stored columns with the reference values (plan %i)',
+    (_i, plan) => {
+      const fast = createCustomerMapper(plan, { defaultCountry: 'IN' });
+      const slow = createReferenceCustomerMapper(plan, { defaultCountry: 'IN' });
+      if (!fast.ok || !slow.ok) throw new Error('plan');
+      fc.assert(
+        fc.property(rowsArb(plan.fieldCount), fc.integer({ min: 2, max: 1e6 }), (rows, first) => {
+          const encoders = fast.value.attributes.map((def) => columnEncoder(def, rows.length));
+          const { ids, ...rest } = fast.value.mapCustomerRowsInto(rows, first, encoders);
+          const reference = slow.value.mapCustomerRows(rows, first);
+          const { batch, ...referenceRest } = reference;
+          expect(rest).toEqual(referenceRest);
+          expect(ids).toEqual(batch.ids);
+          const columns = encoders.map((e) => e.finish());
+          expect(columns.map(decodeColumn)).toEqual(batch.columns);
+          expect(columns).toEqual(batch.columns.map(encodeColumn));
         }),
         { numRuns: 300 }
       );

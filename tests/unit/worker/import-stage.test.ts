@@ -1,14 +1,24 @@
 // The reading half of an import over a file of several chunks: what reaches the engine worker, once
 // completed there (E.164 phones derived for the chunks that left them), is what mapping the whole file
 // at once gives.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planColumns } from '$lib/csv/columns';
 import { createCustomerMapper } from '$lib/csv/mapper';
 import { parseCsvText } from '$lib/csv/stream';
-import { decodeCustomerChunk } from '$lib/storage/data-repo';
+import {
+  decodeCustomerChunk,
+  decodeStrings,
+  encodeStrings,
+  StringEncoder
+} from '$lib/storage/data-repo';
 import type { ImportSetup } from '$lib/worker/api';
 import {
+  fromWire,
+  packStrings,
   readImport,
+  toWire,
+  unpackStrings,
   withE164,
   type CustomerColumns,
   type StagedPiece
@@ -83,5 +93,75 @@ describe('reading a customers file in chunks', () => {
       null,
       '+442079460958'
     ]);
+  });
+});
+
+describe('pieces between workers', () => {
+  const texts = fc.array(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constant('')), {
+    maxLength: 40
+  });
+
+  it('unpacks packed strings to the same strings', () => {
+    fc.assert(
+      fc.property(texts, (values) => {
+        expect(unpackStrings(packStrings(values))).toEqual(values);
+      })
+    );
+  });
+
+  it('dictionary-encodes strings so that they decode to themselves, pushed at once or one by one', () => {
+    const values = fc.array(
+      fc.oneof(fc.constantFrom('a', 'b', 'é', null, undefined), fc.string({ maxLength: 3 })),
+      { maxLength: 3000 }
+    );
+    fc.assert(
+      fc.property(values, (vs) => {
+        const whole = encodeStrings(vs);
+        expect(decodeStrings(whole)).toEqual(vs.map((v) => v ?? null));
+        const encoder = new StringEncoder(vs.length + 5);
+        for (const v of vs) encoder.push(v);
+        const pushed = encoder.finish();
+        expect(pushed).toEqual(whole);
+        expect(pushed.codes.length).toBe(vs.length);
+      }),
+      { numRuns: 60 }
+    );
+  });
+
+  it('sends customers and events whole through the wire form, typed arrays transferred', async () => {
+    const text = customersCsv(30);
+    const all = parseCsvText(text, { delimiter: ',' });
+    const plan = planColumns(all[0], all.slice(1), 'customers');
+    const pieces: StagedPiece[] = [];
+    const setup: ImportSetup = {
+      kind: 'customers',
+      plan,
+      encoding: 'utf-8',
+      delimiter: ',',
+      defaultCountry: 'US'
+    };
+    await readImport(new Blob([text]), setup, (piece) => void pieces.push(piece));
+    const events = `customer_id,event,timestamp,amount,channel
+C1,Viewed,2026-01-01T10:00:00Z,5,web
+C2,Bought,2026-01-02T10:00:00Z,,app
+C1,Viewed,2026-01-03T10:00:00Z,7.5,
+`;
+    const rows = parseCsvText(events, { delimiter: ',' });
+    await readImport(
+      new Blob([events]),
+      { ...setup, kind: 'events', plan: planColumns(rows[0], rows.slice(1), 'events') },
+      (piece) => void pieces.push(piece)
+    );
+    const withData = pieces.filter((p) => p.customers || p.events);
+    expect(withData.some((p) => p.customers)).toBe(true);
+    expect(withData.some((p) => p.events)).toBe(true);
+    for (const piece of withData) {
+      const copy = structuredClone(piece);
+      const wire = toWire(piece);
+      expect(wire.transfer.length).toBeGreaterThan(0);
+      // What the receiving worker gets: a clone with the buffers moved.
+      const received = structuredClone(wire.piece, { transfer: wire.transfer });
+      expect(fromWire(received)).toEqual(copy);
+    }
   });
 });
