@@ -136,71 +136,32 @@ export interface ColumnEncoder {
   finish(): StoredColumn;
 }
 
-class NumberEncoder implements ColumnEncoder {
-  private readonly data: Float64Array;
-  private count = 0;
-  constructor(
-    private readonly def: FieldDef,
-    capacity: number
-  ) {
-    this.data = new Float64Array(capacity);
-  }
-  push(v: Value | null): void {
-    this.data[this.count++] = typeof v === 'number' ? v : NaN;
-  }
-  finish(): StoredColumn {
-    const { data, count } = this;
-    return {
-      def: this.def,
-      kind: 'number',
-      data: count === data.length ? data : data.slice(0, count)
-    };
-  }
-}
-
-class BooleanEncoder implements ColumnEncoder {
-  private readonly data: Int8Array;
-  private count = 0;
-  constructor(
-    private readonly def: FieldDef,
-    capacity: number
-  ) {
-    this.data = new Int8Array(capacity);
-  }
-  push(v: Value | null): void {
-    this.data[this.count++] = v === true ? 1 : v === false ? 0 : -1;
-  }
-  finish(): StoredColumn {
-    const { data, count } = this;
-    return {
-      def: this.def,
-      kind: 'boolean',
-      data: count === data.length ? data : data.slice(0, count)
-    };
-  }
-}
-
-class StringColumnEncoder implements ColumnEncoder {
-  private readonly strings: StringEncoder;
-  constructor(
-    private readonly def: FieldDef,
-    capacity: number
-  ) {
-    this.strings = new StringEncoder(capacity);
-  }
-  push(v: Value | null): void {
-    this.strings.push(v);
-  }
-  finish(): StoredColumn {
-    return { def: this.def, kind: 'string', ...this.strings.finish() };
-  }
-}
+/** `data` cut to its first `count` entries (the array itself when it is full). */
+const filled = <A extends Float64Array | Int8Array>(data: A, count: number): A =>
+  count === data.length ? data : (data.slice(0, count) as A);
 
 /** The encoder of a column of `def`'s type: `encodeColumn`, one value at a time. */
 export function columnEncoder(def: FieldDef, capacity: number): ColumnEncoder {
-  if (def.type === 'number' || def.type === 'date') return new NumberEncoder(def, capacity);
-  if (def.type === 'boolean') return new BooleanEncoder(def, capacity);
-  return new StringColumnEncoder(def, capacity);
+  let count = 0;
+  if (def.type === 'number' || def.type === 'date') {
+    const data = new Float64Array(capacity);
+    return {
+      push: (v) => void (data[count++] = typeof v === 'number' ? v : NaN),
+      finish: () => ({ def, kind: 'number', data: filled(data, count) })
+    };
+  }
+  if (def.type === 'boolean') {
+    const data = new Int8Array(capacity);
+    return {
+      push: (v) => void (data[count++] = v === true ? 1 : v === false ? 0 : -1),
+      finish: () => ({ def, kind: 'boolean', data: filled(data, count) })
+    };
+  }
+  const strings = new StringEncoder(capacity);
+  return {
+    push: (v) => strings.push(v),
+    finish: () => ({ def, kind: 'string', ...strings.finish() })
+  };
 }
 
 export function decodeStrings({ dict, codes }: StoredStrings): (string | null)[] {
