@@ -34,6 +34,8 @@ export class SegmentEditor {
   ast = $state.raw<SegmentAst | null>(null);
   /** The data's attributes and events (with properties), for pickers and autocomplete. */
   schema = $state.raw<DataSchema>({ attributes: [], events: [] });
+  /** The names above have been asked of the worker once (answered, or failed with a message). */
+  namesLoaded = $state(false);
   /** Names of the other segments, for `in segment`. */
   segmentNames = $state.raw<readonly string[]>([]);
   /** A request is on its way to the worker; `#again`: the text changed since it was sent. */
@@ -105,7 +107,9 @@ export class SegmentEditor {
         .map((s) => s.name)
         .sort((a, b) => a.localeCompare(b));
       if (!same && this.treeProblems.length === 0) this.#syncTree();
+      this.namesLoaded = true;
     } catch (error) {
+      this.namesLoaded = true;
       handleError(error, 'Could not load the attributes and events');
     }
   }
