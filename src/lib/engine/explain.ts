@@ -163,20 +163,29 @@ function explainNode(
 // The evaluator's node-level answers, reached through a single-node compiled wrapper.
 const nodeResult = (ev: Evaluator, node: CNode, c: number, now: number): boolean =>
   new Evaluator({ ...ev.compiled, root: node }, ev.store).one(c, now);
+/** How far ahead a change is looked for; a later one counts as none. */
+export const CHANGE_HORIZON_MS = 400 * 86_400_000;
+/** Candidate instants tried for one customer. */
+const CHANGE_STEPS = 500;
+
 /**
- * When the node's answer actually changes next (if the data stays as it is): the scheduler's
- * instants may be early (it re-checks), so step through them until the answer differs.
+ * When `ev`'s answer for customer `c` actually changes next after `now` (if the data stays as it is),
+ * within the horizon, else Infinity. The scheduler's instants may be early (it re-checks), so this
+ * steps through them until the answer differs. Explain and the members' "leaving soon" both use it.
  */
-function nodeNext(ev: Evaluator, node: CNode, c: number, now: number): number {
-  const single = new Evaluator({ ...ev.compiled, root: node }, ev.store);
-  const answer = single.one(c, now);
-  let t = single.next(c, now);
-  for (let step = 0; step < 64 && t !== Infinity; step++) {
-    if (single.one(c, t) !== answer) return t;
-    t = single.next(c, t);
+export function nextChange(ev: Evaluator, c: number, now: number): number {
+  const answer = ev.one(c, now);
+  const horizon = now + CHANGE_HORIZON_MS;
+  let t = ev.next(c, now);
+  for (let step = 0; step < CHANGE_STEPS && t <= horizon; step++) {
+    if (ev.one(c, t) !== answer) return t;
+    t = ev.next(c, t);
   }
-  return t;
+  return Infinity;
 }
+
+const nodeNext = (ev: Evaluator, node: CNode, c: number, now: number): number =>
+  nextChange(new Evaluator({ ...ev.compiled, root: node }, ev.store), c, now);
 
 /** Explains customer `c`'s answer for a compiled rule at `now`. */
 export function explain(

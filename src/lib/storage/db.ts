@@ -141,6 +141,11 @@ export interface SegmentRecord {
   readonly deletedAt?: number;
   /** Set on a conflict copy (sync): the id of the segment whose other version won. */
   readonly conflictOf?: string;
+  /**
+   * Set on a version pulled from another device: the membership it makes is not in this device's
+   * entered/left log yet (the leading tab's worker records the difference, then clears this).
+   */
+  readonly unrecorded?: true;
 }
 
 /** One customer entering or leaving a segment, stamped with the instant it happened. */

@@ -113,6 +113,16 @@ export class SegmentsRepo {
     });
   }
 
+  /** The membership of this version of the segment is in the log now (unless it changed meanwhile). */
+  async markRecorded(id: string, version: number): Promise<void> {
+    await this.db.segments
+      .where('id')
+      .equals(id)
+      .modify((s: { version: number; unrecorded?: true }) => {
+        if (s.version === version) delete s.unrecorded;
+      });
+  }
+
   /** One customer's membership changes in every segment, newest first. */
   async changesOfCustomer(customerId: string): Promise<MembershipChangeRecord[]> {
     const all = await this.db.membershipChanges.where('customerId').equals(customerId).toArray();

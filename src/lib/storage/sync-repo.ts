@@ -424,6 +424,7 @@ export class SyncRepo {
       createdAt: payload.createdAt,
       updatedAt: payload.updatedAt,
       version: (local?.version ?? 0) + 1,
+      unrecorded: true as const,
       ...(payload.conflictOf === undefined ? {} : { conflictOf: payload.conflictOf })
     };
     let record: SegmentRecord;

@@ -1,34 +1,17 @@
 // When each member of a dynamic segment next changes with passing time alone ("leaving soon"). The
-// engine's Evaluator says when an answer *may* next change (conservative candidates, e.g. every
-// midnight for calendar-month windows); stepping through candidates until the answer really differs
-// gives the true instant, as explain does. Sorting all members by it runs the candidates of everyone
+// engine's Evaluator says when an answer *may* next change; stepping through those candidates until
+// the answer really differs gives the true instant (the engine's `nextChange`, which explain uses too). Sorting all members by it runs the candidates of everyone
 // through one min-heap, so only as many are resolved as the page shown needs. Explain's next change is
 // put in words here too ("leaves on …, when their last Purchased turns 3 months old").
 import type { CNode, CompiledSegment } from '$lib/engine/compile';
-import type { ExplainNode } from '$lib/engine/explain';
+import { CHANGE_HORIZON_MS, nextChange, type ExplainNode } from '$lib/engine/explain';
 import { Evaluator } from '$lib/engine/evaluate';
 import { TimerQueue } from '$lib/engine/schedule';
 import type { ColumnarStore } from '$lib/engine/store';
 import type { Unit } from '$lib/engine/time';
 
-/** How far ahead a change is looked for; later ones are shown as none. */
-export const HORIZON_MS = 400 * 86_400_000;
-/** Candidate instants tried for one customer. */
-const MAX_STEPS = 500;
 /** Candidate instants tried per request when sorting (keeps a page of a huge segment quick). */
 const SORT_BUDGET = 100_000;
-
-/** When customer c's answer next really changes after `now` (within the horizon), else Infinity. */
-export function nextChangeOf(ev: Evaluator, c: number, now: number): number {
-  const answer = ev.one(c, now);
-  const horizon = now + HORIZON_MS;
-  let t = ev.next(c, now);
-  for (let step = 0; step < MAX_STEPS && t <= horizon; step++) {
-    if (ev.one(c, t) !== answer) return t;
-    t = ev.next(c, t);
-  }
-  return Infinity;
-}
 
 /** Members ordered by their next change, resolved lazily, soonest first. */
 class Soonest {
@@ -51,7 +34,7 @@ class Soonest {
   ) {
     this.ev = new Evaluator(compiled, store);
     this.resolved = new Uint8Array(members.length);
-    this.horizon = now + HORIZON_MS;
+    this.horizon = now + CHANGE_HORIZON_MS;
     for (let p = 0; p < members.length; p++) {
       const t = this.ev.next(members[p], now);
       if (t <= this.horizon) this.queue.push(t, 0, p);
@@ -108,7 +91,7 @@ export class NextChanges {
     const next: number[] = [];
     for (let p = start; p < Math.min(end, members.length); p++) {
       positions.push(p);
-      next.push(nextChangeOf(ev, members[p], now));
+      next.push(nextChange(ev, members[p], now));
     }
     return { positions, next };
   }
@@ -153,7 +136,7 @@ export class NextChanges {
           continue;
         }
         positions.push(p);
-        next.push(nextChangeOf(state.ev, list[p], state.now));
+        next.push(nextChange(state.ev, list[p], state.now));
       }
     }
     return { positions, next, members: list };

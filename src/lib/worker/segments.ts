@@ -11,7 +11,7 @@ import { fail, issue, ok, type Issue, type Result } from '$lib/engine/result';
 import type { DataSchema, FieldDef, Value } from '$lib/engine/schema';
 import type { ColumnarStore } from '$lib/engine/store';
 import { csvRows, type CsvValue } from '$lib/csv/report';
-import type { ExportRecord, SegmentRecord } from '$lib/storage/db';
+import type { ExportRecord, MembershipChangeRecord, SegmentRecord } from '$lib/storage/db';
 import type { SegmentsRepo } from '$lib/storage/segments-repo';
 import type {
   CustomerSegment,
@@ -122,6 +122,8 @@ export class SegmentService {
   #compiled = new Map<string, CompiledSegment>();
   readonly #history: MembershipHistory;
   readonly #nextChanges = new NextChanges();
+  /** Pulled versions (`id@version`) whose membership is queued for the log. */
+  readonly #pulledQueued = new Set<string>();
 
   constructor(
     private readonly repo: SegmentsRepo,
@@ -159,7 +161,41 @@ export class SegmentService {
       this.#build(records, stale, from);
     }
     this.tick();
+    if (this.#leader()) this.#recordPulled(records);
     return this.#engine as SegmentEngine;
+  }
+
+  /**
+   * Segments pulled from another device (or its edits of them): their members now against those the
+   * log has in, each difference recorded as entering or leaving now, so that the log, the chart and
+   * the export's "entered at" continue from here. A rule that does not compile waits (no members).
+   */
+  #recordPulled(records: readonly SegmentRecord[]): void {
+    const engine = this.#engine;
+    if (!engine) return;
+    const store = this.workspace.store;
+    for (const r of records) {
+      const key = `${r.id}@${r.version}`;
+      if (!r.unrecorded || this.#pulledQueued.has(key)) continue;
+      if (r.kind === 'dynamic' && !engine.has(r.id)) continue;
+      this.#pulledQueued.add(key);
+      const members = new Set(this.#memberIndices(engine, r.id).map((c) => store.idOf(c)));
+      const at = this.#now();
+      this.#writes = this.#writes
+        .then(async () => {
+          const logged = await this.repo.enteredAt(r.id);
+          const rows: MembershipChangeRecord[] = [];
+          for (const id of members) {
+            if (!logged.has(id)) rows.push({ segmentId: r.id, customerId: id, kind: 'enter', at });
+          }
+          for (const id of logged.keys()) {
+            if (!members.has(id)) rows.push({ segmentId: r.id, customerId: id, kind: 'leave', at });
+          }
+          if (rows.length > 0) await this.repo.addChanges(rows);
+          await this.repo.markRecorded(r.id, r.version);
+        })
+        .catch((error: unknown) => console.error('Recording a pulled segment failed', error));
+    }
   }
 
   /** Applies the time flips due by now (recorded by the leader only) and re-arms the timer. */

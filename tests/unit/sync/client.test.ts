@@ -136,6 +136,51 @@ describe.each(servers)('sync between two devices through %s', (_, makeServer) =>
   );
 
   it(
+    'segments pulled from another device start their entered/left log there, and edits continue it',
+    { timeout: TEST_TIMEOUT },
+    async () => {
+      const clock = { now: Date.UTC(2026, 10, 28, 14, 2) };
+      const server = makeServer();
+      const a = await device(server, clock);
+      const b = await device(server, clock);
+      expect((await a.sync.syncNow()).ok).toBe(true);
+      expect((await b.sync.connectWorkspace(await token(a))).ok).toBe(true);
+      const list = await a.api.createStaticSegment('Newsletter', ['c1', 'c2']);
+      if (!list.ok) throw new Error('no list');
+      const rule = await create(a.api, 'Big spenders', 'total_spent > 10000');
+      await a.sync.syncNow();
+      clock.now += 60_000;
+      await b.sync.syncNow();
+      const log = async (id: string) => {
+        const page = await b.api.segmentLog(id, { offset: 0, limit: 50 });
+        if (!page.ok) throw new Error('no log');
+        return page.value.rows.map((r) => `${r.kind} ${r.customerId}`).sort();
+      };
+      expect(await log(list.value.id)).toEqual(['enter c1', 'enter c2']);
+      expect(await log(rule.id)).toEqual(['enter c1', 'enter c2']);
+      // Listing again (another refresh) records nothing twice.
+      await b.api.segments();
+      expect(await log(rule.id)).toEqual(['enter c1', 'enter c2']);
+
+      // A changes both; B's log follows with who left and who entered.
+      await a.api.changeStaticMembers(list.value.id, 'replace', ['c1', 'c3']);
+      await a.api.updateSegment(rule.id, { query: 'total_spent > 20000' });
+      await a.sync.syncNow();
+      clock.now += 60_000;
+      await b.sync.syncNow();
+      expect(await log(list.value.id)).toEqual(['enter c1', 'enter c2', 'enter c3', 'leave c2']);
+      expect(await log(rule.id)).toEqual(['enter c1', 'enter c2', 'leave c2']);
+      const c2 = await b.api.customerSegments('c2');
+      if (!c2.ok) throw new Error('no customer');
+      const history = c2.value.find((s) => s.id === rule.id)?.history ?? [];
+      expect(history.map((h) => [h.kind, h.at])).toEqual([
+        ['leave', clock.now],
+        ['enter', clock.now - 60_000]
+      ]);
+    }
+  );
+
+  it(
     'a concurrent edit keeps the losing version as a conflict copy on both devices',
     { timeout: TEST_TIMEOUT },
     async () => {

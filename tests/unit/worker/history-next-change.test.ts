@@ -40,6 +40,13 @@ describe('members by next change', () => {
       );
       const own = new Map(plain.map((r) => [r.id, r.at]));
       for (const r of sorted) expect(r.at).toBe(own.get(r.id));
+      // The customer page's explanation gives each member the same instant, or none alike.
+      for (const r of sorted.filter((_, i) => i % 7 === 0)) {
+        const explained = await api.customerSegments(r.id);
+        if (!explained.ok) throw new Error('no explanation');
+        const tree = explained.value.find((s) => s.id === id)?.explanation;
+        expect(tree?.nextChange ?? null).toBe(r.at);
+      }
 
       // The soonest really leaves at its instant, not a moment before.
       const first = sorted[0];
