@@ -4,6 +4,7 @@
 // would, and measures from the last keydown to the moment the final count is on screen. Prints p50/p95.
 import type { Page } from 'playwright';
 import { benchData, numberArg, openApp } from './browser';
+import { WorkerProfiler } from './worker-profile';
 
 const TARGET_MS = 100;
 
@@ -23,6 +24,8 @@ interface Options {
   /** Milliseconds between keystrokes (a quick typist: ~60). */
   delay: number;
   port: number;
+  /** `--profile`: CPU profiles of the page and its workers while typing, written to bench/out. */
+  profile: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -31,7 +34,8 @@ function parseArgs(argv: string[]): Options {
     events: numberArg(argv, 'events', 1_000_000),
     rounds: Math.max(1, numberArg(argv, 'rounds', 4)),
     delay: numberArg(argv, 'delay', 60),
-    port: numberArg(argv, 'port', 4389)
+    port: numberArg(argv, 'port', 4389),
+    profile: argv.includes('--profile')
   };
 }
 
@@ -112,12 +116,18 @@ async function main(): Promise<void> {
       const w = window as unknown as { __bench: { lastKey: number; shown: [number, string][] } };
       w.__bench = { lastKey: 0, shown: [] };
       document.addEventListener('keydown', () => (w.__bench.lastKey = performance.now()), true);
+      // Changes of the count only: other parts of the page change too (notices, the sample of
+      // members), and the moment one of them did is not when the count was shown.
+      let last: string | null = null;
       new MutationObserver(() => {
-        const el = document.querySelector('[data-testid="preview-count"]');
-        if (el) w.__bench.shown.push([performance.now(), el.textContent ?? '']);
+        const text = document.querySelector('[data-testid="preview-count"]')?.textContent ?? null;
+        if (text === last) return;
+        last = text;
+        if (text !== null) w.__bench.shown.push([performance.now(), text]);
       }).observe(document, { childList: true, subtree: true, characterData: true });
     });
     const page = await context.newPage();
+    const profiler = o.profile ? await WorkerProfiler.attach(page) : undefined;
     const t0 = Date.now();
     await page.goto('/');
     await importFile(page, `${out}/customers.csv`);
@@ -129,6 +139,7 @@ async function main(): Promise<void> {
     await page.getByTestId('query-issue').first().waitFor({ timeout: 120_000 });
 
     const all: number[] = [];
+    await profiler?.start();
     console.log(
       `typing ${o.delay} ms a key, ${o.rounds} rounds a query; ms from the last keystroke:`
     );
@@ -151,6 +162,10 @@ async function main(): Promise<void> {
       console.log(
         `  ${times.map((t) => t.toFixed(0).padStart(4)).join(' ')}  count ${shown}  ${query}`
       );
+    }
+    if (profiler) {
+      console.log('\nCPU profiles while typing (bench/out/profile-preview-*.cpuprofile):');
+      console.log(await profiler.stop('bench/out/profile-preview'));
     }
     if (all.length === 0) throw new Error('nothing was measured');
     const p50 = percentile(all, 50);

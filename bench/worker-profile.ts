@@ -144,13 +144,13 @@ export class WorkerProfiler {
       if (!result?.profile) continue;
       const label = w.name.replace(/[^\w.-]+/g, '_').slice(-40);
       await writeFile(`${prefix}-${label}.cpuprofile`, JSON.stringify(result.profile));
-      lines.push(`-- ${w.name}`, ...summarise(result.profile));
+      lines.push(`-- ${w.name}`, ...summarise(result.profile), ...longestStretch(result.profile));
     }
     return lines.join('\n');
   }
 }
 
-/** The main thread's longest run of samples outside idle, and where it spent that time. */
+/** A thread's longest run of samples outside idle, and where it spent that time. */
 function longestStretch(profile: Profile): string[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const idle = (i: number) => {
