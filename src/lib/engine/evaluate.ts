@@ -1130,6 +1130,50 @@ export class Evaluator {
     }
   }
 
+  /** The event keys and attribute keys the rule reads, and their tables and columns once found. */
+  private readKeys: { events: string[]; attributes: string[] } | undefined;
+  private readonly readTables: (EventTable | undefined)[] = [];
+  private readonly readColumns: (Column | undefined)[] = [];
+
+  /**
+   * Reads, without using them, the per-customer rows a later `oneWithNext(c)` reads first: c's group
+   * bounds in each event table and c's value in each attribute column the rule reads. Callers that
+   * know which customers come next (timer pops, a live update's segments) call it a few customers
+   * early, so that these cache misses overlap instead of stalling one after another. Returns a sum of
+   * what it read, for the caller to keep (an unused read could be optimized away).
+   */
+  touchRows(c: number): number {
+    const keys = (this.readKeys ??= readKeysOf(this.compiled.root));
+    let sink = 0;
+    for (let i = 0; i < keys.events.length; i++) {
+      const t = (this.readTables[i] ??= this.store.peekEventTable(keys.events[i]));
+      if (t !== undefined && c < t.gLen.length) sink += t.gLen[c] + t.gStart[c];
+    }
+    for (let i = 0; i < keys.attributes.length; i++) {
+      const col = (this.readColumns[i] ??= this.store.attributeColumn(keys.attributes[i]));
+      if (col === undefined) continue;
+      sink += col.presence[c >>> 5] ?? 0;
+      if (c < col.nums.length) sink += col.nums[c];
+      else if (c < col.codes.length) sink += col.codes[c];
+      else if (c < col.bools.length) sink += col.bools[c];
+    }
+    return sink;
+  }
+
+  /** Like `touchRows`, the newest event time of c's group in each table (after touchRows(c)). */
+  touchEvents(c: number): number {
+    const keys = this.readKeys;
+    if (keys === undefined) return 0;
+    let sink = 0;
+    for (let i = 0; i < keys.events.length; i++) {
+      const t = this.readTables[i];
+      if (t === undefined || c >= t.gLen.length) continue;
+      const len = t.gLen[c];
+      if (len > 0) sink += t.slotTs[t.gStart[c] + len - 1];
+    }
+    return sink;
+  }
+
   /** Set by `oneWithNext`: when passing time can next change the answer it returned. */
   lastNext = Infinity;
 
@@ -1252,6 +1296,30 @@ export class Evaluator {
       }
     }
   }
+}
+
+/** The event keys and attribute keys a rule reads (each once), for Evaluator.touchRows. */
+function readKeysOf(root: CNode): { events: string[]; attributes: string[] } {
+  const events = new Set<string>();
+  const attributes = new Set<string>();
+  const walk = (node: CNode): void => {
+    switch (node.kind) {
+      case 'condition':
+        attributes.add(node.key);
+        return;
+      case 'event':
+        events.add(node.event);
+        return;
+      case 'segment':
+        return walk(node.root);
+      case 'not':
+        return walk(node.child);
+      default:
+        for (const ch of node.children) walk(ch);
+    }
+  };
+  walk(root);
+  return { events: [...events], attributes: [...attributes] };
 }
 
 /** An event predicate resolved at one `now`: window bounds, groups to read, aggregate inputs. */

@@ -41,6 +41,9 @@ interface LiveSegment {
   evaluated: number;
 }
 
+/** How many timer pops ahead advanceTo starts reading a customer's data. */
+const READ_AHEAD = 8;
+
 /** Stands in `events` for "any event name" (a customer's first event can come from any of them). */
 const ANY_EVENT = '\u0000any';
 
@@ -74,8 +77,13 @@ function dependencies(node: CNode, events: Set<string>, attributes: Set<string>)
 export class SegmentEngine {
   private readonly live = new Map<string, LiveSegment>();
   private readonly slots: (LiveSegment | undefined)[] = [];
-  /** Entries superseded by a later schedule (nextAt moved) are dropped before they are heaped. */
-  private readonly queue = new TimerQueue((t, slot, c) => this.slots[slot]?.nextAt[c] === t);
+  /**
+   * Entries superseded by a later schedule (nextAt moved) are skipped as they are popped: checking
+   * them when their hour opens read every entry's nextAt twice, and the pop's read is made early.
+   */
+  private readonly queue = new TimerQueue();
+  /** Keeps what read-ahead read (see touchRows), so the reads are not optimized away. */
+  private sink = 0;
 
   constructor(readonly store: ColumnarStore) {}
 
@@ -203,11 +211,17 @@ export class SegmentEngine {
   advanceTo(now: number): MembershipChange[] {
     const changes: MembershipChange[] = [];
     const queue = this.queue;
+    let sink = 0;
     while (queue.peekTime() <= now) {
       queue.pop();
       const t = queue.time;
       const slot = queue.seg;
       const c = queue.cust;
+      // At a million customers each pop's reads (its timer, membership, event groups, id) are cache
+      // misses. Reading them a few pops early lets those of several pops overlap: the rows of the
+      // entry READ_AHEAD pops away, and the event times (found through those rows) of one half as far.
+      if (queue.ahead(READ_AHEAD)) sink += this.touchRows(queue.aheadSeg, queue.aheadCust);
+      if (queue.ahead(READ_AHEAD >> 1)) sink += this.touchEvents(queue.aheadSeg, queue.aheadCust);
       const seg = this.slots[slot];
       if (!seg || seg.nextAt[c] !== t) continue;
       seg.nextAt[c] = Infinity;
@@ -219,7 +233,22 @@ export class SegmentEngine {
       }
       this.scheduleAt(seg, c, seg.evaluator.lastNext);
     }
+    this.sink = sink;
     return changes;
+  }
+
+  /** Reads what evaluating customer c for the segment in `slot` reads first (see advanceTo). */
+  private touchRows(slot: number, c: number): number {
+    const seg = this.slots[slot];
+    if (seg === undefined || c >= seg.nextAt.length) return 0;
+    // Compared, not kept: storing the id would make the write barrier read its page at once.
+    const id = this.store.idOf(c) === undefined ? 1 : 0;
+    return id + seg.nextAt[c] + seg.member[c] + seg.evaluator.touchRows(c);
+  }
+
+  private touchEvents(slot: number, c: number): number {
+    const seg = this.slots[slot];
+    return seg === undefined ? 0 : seg.evaluator.touchEvents(c);
   }
 
   private scheduleAt(seg: LiveSegment, c: number, t: number): void {
