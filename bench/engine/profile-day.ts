@@ -262,6 +262,14 @@ for (const [key, e] of [...slow].sort((a, b) => b[1].ms - a[1].ms))
   console.log(
     `    ${key.padEnd(28)} ${String(e.n).padStart(5)} ${e.ms.toFixed(1).padStart(8)} ${e.add.toFixed(1).padStart(8)} ${e.pop.toFixed(1).padStart(8)} ${e.gc.toFixed(1).padStart(8)}`
   );
+// The slowest single events, each with its parts.
+const worst = Array.from(durations.keys())
+  .sort((a, b) => durations[b] - durations[a])
+  .slice(0, 15);
+for (const k of worst)
+  console.log(
+    `    #${k} ${nameOf[k].padEnd(15)} ${us(durations[k])} (addEvents ${us(addMs[k])}, pops ${us(popMs[k])} ×${popCalls[k]}, update ${us(durations[k] - addMs[k] - popMs[k])})`
+  );
 const byName = new Map<string, { n: number; ms: number }>();
 for (let k = 0; k < incremental; k++) {
   const e = byName.get(nameOf[k]) ?? { n: 0, ms: 0 };

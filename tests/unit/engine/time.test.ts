@@ -1,7 +1,9 @@
 // The timer queue's calendar question, "when does the bound `now − N unit` next cross y", checked
 // exactly against the reference's own month arithmetic (month ends, leap years, all UTC).
+// Also the month lengths it rests on.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { daysInMonth } from '../../../src/lib/engine/column';
 import { nextBoundFlip, type Unit } from '../../../src/lib/engine/time';
 import { back } from './reference';
 
@@ -133,5 +135,25 @@ describe('nextBoundFlip: when the bound `now − N unit` next crosses an instant
     expect(nextBoundFlip(now - 40 * DAY, 30, 'days', now)).toBe(Infinity);
     expect(nextBoundFlip(now, 2, 'weeks', now)).toBe(now + 14 * DAY);
     expect(nextBoundFlip(now - 1, 1, 'hours', now)).toBe(now - 1 + HOUR);
+  });
+});
+
+describe('daysInMonth', () => {
+  it('counts the days of a month as Date.UTC does, rolled-over months and years 0–99 included', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -3000, max: 3000 }),
+        fc.integer({ min: -40, max: 40 }),
+        (year, month0) => {
+          expect(daysInMonth(year, month0)).toBe(
+            new Date(Date.UTC(year, month0 + 1, 0)).getUTCDate()
+          );
+        }
+      ),
+      { numRuns: 2000 }
+    );
+    for (const year of [0, 99, 100, 1900, 2000, 2024, 2100, -400, -100])
+      for (let m = -1; m <= 12; m++)
+        expect(daysInMonth(year, m)).toBe(new Date(Date.UTC(year, m + 1, 0)).getUTCDate());
   });
 });
