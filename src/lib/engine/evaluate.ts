@@ -11,7 +11,12 @@ import { nextBoundFlip, subtract, type Unit } from './time';
 
 /** A condition's literals at a given `now`: numbers/instants, normalized strings. */
 interface Resolved {
-  readonly nums: readonly number[];
+  /**
+   * A typed array whatever the values: a plain array's elements kind (small integers or doubles)
+   * is part of its hidden class, and a condition re-resolved at a timer pop with a new kind sent
+   * the functions reading it back to the interpreter.
+   */
+  readonly nums: Float64Array;
   readonly strs: readonly string[];
   readonly numSet?: ReadonlySet<number>;
   readonly strSet?: ReadonlySet<string>;
@@ -21,7 +26,7 @@ function resolve(c: CCondition, now: number): Resolved {
   if (c.op === 'within last') {
     const amount = c.values[0]?.kind === 'number' ? c.values[0].value : NaN;
     return {
-      nums: [subtract(now, amount, c.unit ?? 'days'), now],
+      nums: Float64Array.of(subtract(now, amount, c.unit ?? 'days'), now),
       strs: [],
       numSet: undefined,
       strSet: undefined
@@ -39,7 +44,7 @@ function resolve(c: CCondition, now: number): Resolved {
   // functions reading it stay monomorphic.
   const sets = c.op === 'in' || c.op === 'not in';
   return {
-    nums,
+    nums: Float64Array.from(nums),
     strs,
     numSet: sets ? new Set(nums) : undefined,
     strSet: sets ? new Set(strs) : undefined
@@ -900,11 +905,11 @@ export class Evaluator {
       // A rebuilt index starts new prefix sums.
       if (p.prefix && agg) p.prefix = t.prefix(agg.property);
     }
-    if (p.now !== now) {
-      p.now = now;
-      p.a = windowFrom(e, now);
-      p.b = windowTo(e, now);
-    }
+    // Unconditionally (cheap, and the same answer when `now` did not move): a branch that the
+    // set-up's evaluations at one `now` never took cost a deoptimization at the first timer pop.
+    p.now = now;
+    p.a = windowFrom(e, now);
+    p.b = windowTo(e, now);
     return p;
   }
 

@@ -148,8 +148,12 @@ export class SegmentEngine {
    * early.
    */
   private readonly queue = new TimerQueue();
-  /** Keeps what read-ahead read (see touchRows), so the reads are not optimized away. */
-  private sink = 0;
+  /**
+   * Keeps what read-ahead read (see touchRows), so the reads are not optimized away. A double from
+   * the start: a field turning from small integer to double changes the object's hidden class,
+   * which sent the optimized functions holding this engine back to the interpreter.
+   */
+  private sink = 0.5;
   /** Per event name of a one-event update, which slots read it (cleared when segments change). */
   private readonly readers = new Map<string, Uint8Array>();
 
