@@ -7,7 +7,7 @@ import { lowerBound, upperBound, type EventTable, type Prefix } from './event-ta
 import type { AggregateFn, Literal, TimeWindow } from './model';
 import { isRelative, literalInstant } from './operators';
 import type { ColumnarStore } from './store';
-import { nextBoundFlip, subtract, type Unit } from './time';
+import { nextBoundFlip, subtract, UNIT_MS, type Unit } from './time';
 
 /** A condition's literals at a given `now`: numbers/instants, normalized strings. */
 interface Resolved {
@@ -889,8 +889,7 @@ export class Evaluator {
 
   private planFor(t: EventTable, e: CEvent, now: number): EventPlan {
     const p = this.plans.get(e);
-    const moves = e.where !== undefined && whereMoves(e.where);
-    if (!p || p.t !== t || p.props !== t.props.size || (moves && p.now !== now)) {
+    if (!p || p.t !== t || p.props !== t.props.size || (p.moves && p.now !== now)) {
       const plan = planEvent(t, e, now, false);
       this.plans.set(e, plan);
       return plan;
@@ -901,15 +900,20 @@ export class Evaluator {
       p.gLen = t.gLen;
       p.ts = t.slotTs;
       p.slots = t.slots;
-      const agg = e.aggregate;
+      const agg = p.agg;
       // A rebuilt index starts new prefix sums.
       if (p.prefix && agg) p.prefix = t.prefix(agg.property);
     }
     // Unconditionally (cheap, and the same answer when `now` did not move): a branch that the
     // set-up's evaluations at one `now` never took cost a deoptimization at the first timer pop.
     p.now = now;
-    p.a = windowFrom(e, now);
-    p.b = windowTo(e, now);
+    const span = p.span;
+    // The same arithmetic as subtract, so the same bound to the bit.
+    if (span === span) p.a = now - span;
+    else if (p.kind !== 'all') {
+      p.a = windowFrom(e, now);
+      if (p.kind === 'between') p.b = windowTo(e, now);
+    }
     return p;
   }
 
@@ -1352,6 +1356,16 @@ interface EventPlan {
   readonly empty: number;
   readonly num: Column | undefined;
   prefix: Prefix | undefined;
+  // The rule's own facts, copied: per-customer code reads them here, from objects of one shape,
+  // rather than from rule nodes whose shapes differ from rule to rule (a timer pop of another rule
+  // than the last one set up sent such code back to the interpreter).
+  readonly op: CEvent['count']['op'];
+  readonly n: number;
+  readonly agg: CEvent['aggregate'];
+  /** Whether the where-filter moves with time. */
+  readonly moves: boolean;
+  /** A `last N hours/days/weeks` window's length (the lower bound is now − span), else NaN. */
+  readonly span: number;
 }
 
 /** The window's first bound at `now` (lower, or for `before` the upper). */
@@ -1387,6 +1401,8 @@ function planEvent(t: EventTable, e: CEvent, now: number, cached: boolean): Even
   const w = e.window;
   const agg = e.aggregate;
   const col = agg ? t.props.get(agg.property) : undefined;
+  const span =
+    w !== undefined && w.kind === 'last' && w.unit !== 'months' ? w.amount * UNIT_MS[w.unit] : NaN;
   return {
     t,
     version: t.version,
@@ -1397,14 +1413,21 @@ function planEvent(t: EventTable, e: CEvent, now: number, cached: boolean): Even
     filtered: groups !== t,
     match,
     kind: w ? w.kind : 'all',
-    a: windowFrom(e, now),
-    b: windowTo(e, now),
+    // Doubles in every plan (a field holding a small integer in one plan and a double in another
+    // changes the plans' hidden class): no window has no bounds, only `between` has an upper one.
+    a: w ? windowFrom(e, now) : -Infinity,
+    b: w?.kind === 'between' ? windowTo(e, now) : NaN,
     now,
     props: t.props.size,
     empty: emptyResult(e) ? 1 : 0,
     num: col && col.type === 'number' ? col : undefined,
     prefix:
-      agg && !where && (agg.fn === 'sum' || agg.fn === 'avg') ? t.prefix(agg.property) : undefined
+      agg && !where && (agg.fn === 'sum' || agg.fn === 'avg') ? t.prefix(agg.property) : undefined,
+    op: e.count.op,
+    n: e.count.n,
+    agg,
+    moves: where !== undefined && whereMoves(where),
+    span
   };
 }
 
@@ -1531,9 +1554,9 @@ function eventAt(p: EventPlan, e: CEvent, c: number): number {
   planRange(p, c);
   const lo = rangeLo;
   const hi = rangeHi;
-  const op = e.count.op;
-  const k = e.count.n;
-  const agg = e.aggregate;
+  const op = p.op;
+  const k = p.n;
+  const agg = p.agg;
   const match = p.match;
   if (match !== undefined) {
     if (agg !== undefined) return eventFacts(p.t, e, c, p.now, match).result ? 1 : 0;
