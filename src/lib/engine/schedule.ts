@@ -87,13 +87,19 @@ export class TimerQueue {
   }
 
   peekTime(): number {
-    while (this.runAt === this.run.n && this.near.n === 0) {
+    // Both counts read on every call (no short circuit): a read first reached hours into a day of
+    // pops sent the optimized advanceTo back to the interpreter.
+    let inRun = this.run.n - this.runAt;
+    let inHeap = this.near.n;
+    while (inRun === 0 && inHeap === 0) {
       if (this.hours.length === 0) return Infinity;
       this.openNextBucket();
+      inRun = this.run.n - this.runAt;
+      inHeap = this.near.n;
     }
-    if (this.runAt === this.run.n) return this.near.times[0];
+    if (inRun === 0) return this.near.times[0];
     const t = this.run.times[this.runAt];
-    return this.near.n > 0 && this.near.times[0] < t ? this.near.times[0] : t;
+    return inHeap > 0 && this.near.times[0] < t ? this.near.times[0] : t;
   }
 
   /**
