@@ -191,18 +191,20 @@ export class SegmentEngine {
     const st = this.states;
     st.ensure(n, slot + 1);
     const changes: MembershipChange[] = [];
+    if (previous) {
+      for (let c = 0; c < n; c++) {
+        const m = member[c];
+        if (st.member[st.memberAt(c, slot)] !== m) changes.push(this.change(seg, c, m === 1, now));
+      }
+      st.clear(slot);
+    }
+    // The slot is clean now (ensure makes slots, and remove leaves them, without timers or
+    // members): only members need writing, which spares the set-up a pass over every record.
     let count = 0;
     for (let c = 0; c < n; c++) {
-      const m = member[c];
-      count += m;
-      const i = st.memberAt(c, slot);
-      if (previous && st.member[i] !== m) changes.push(this.change(seg, c, m === 1, now));
-      st.member[i] = m;
-      st.next[st.at(c, slot)] = Infinity;
-    }
-    for (let c = n; c < st.capacity; c++) {
-      st.member[st.memberAt(c, slot)] = 0;
-      st.next[st.at(c, slot)] = Infinity;
+      if (member[c] !== 1) continue;
+      count++;
+      st.member[st.memberAt(c, slot)] = 1;
     }
     seg.count = count;
     this.live.set(id, seg);

@@ -196,6 +196,13 @@ describe('live segments', () => {
       ['new', 'b', 'leave', NOW + DAY]
     ]);
     expect(engine.count('new')).toBe(0);
+    // Replacing a timed rule: the old rule's timers do not carry over, the new one's do.
+    engine.set('new', compiled(store, 'performed Purchased in last 20 days'), NOW + 10 * DAY);
+    expect(engine.members('new')).toEqual([0, 1]);
+    expect(engine.advanceTo(NOW + 20 * DAY).map((c) => [c.segment, c.id, c.kind, c.at])).toEqual([
+      ['new', 'a', 'leave', NOW + 15 * DAY],
+      ['new', 'b', 'leave', NOW + 18 * DAY]
+    ]);
     // Many segments at once: the per-customer records grow and keep every answer.
     for (let k = 0; k < 12; k++) engine.set(`n${k}`, compiled(store, `n > ${k}`), NOW);
     for (let k = 0; k < 12; k++)
