@@ -345,17 +345,6 @@ async function benchSize(size: string, runs: number, incremental: number): Promi
   out(
     `one new event with 20 live segments (${incremental.toLocaleString('en')} events): mean ${(mean * 1000).toFixed(1)} µs${mean * 1000 < 10 ? '' : ' (target < 10 µs)'}, p50 ${(sorted[incremental >> 1] * 1000).toFixed(1)} µs, p99 ${(p99 * 1000).toFixed(1)} µs, ${changes} membership changes; CPU time ${((cpu.user + cpu.system) / incremental).toFixed(1)} µs per event (the whole loop: unlike wall time, not inflated when the machine is shared)`
   );
-  // The simulated day above ran with code the set-up had not run (the timer queue's pops, flips):
-  // its time includes compiling it. The day after the new events, with that code warm, for scale.
-  gc();
-  const from = start + incremental * 500;
-  const tWarm = performance.now();
-  let warmFlips = 0;
-  for (let minute = 1; minute <= 1440; minute++)
-    warmFlips += engine.advanceTo(from + minute * 60_000).length;
-  out(
-    `advanceTo over the following simulated day (code warm, for scale): ${ms(performance.now() - tWarm)} ms, ${warmFlips} enter/leave records`
-  );
   return { failures, lines };
 }
 
