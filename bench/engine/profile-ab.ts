@@ -3,15 +3,16 @@
 // the benchmark's single new events, each applied to the store once and handed to every engine in
 // rotating order, with wall and CPU time per engine. Side by side in one process, so a busy machine
 // disturbs them alike. `npx tsx bench/engine/profile-ab.ts bench/out/data-S 100000 /tmp/old .`
-// (an old commit: `git worktree add /tmp/old <commit>` and `cp -al node_modules /tmp/old/`; its
-// engine must take this tree's store). Not part of `npm run bench`.
+// (an old commit's engine: `git archive <commit> src/lib/engine | tar -x -C /tmp/old`; it must take
+// this tree's store). The store comes from cached-store.ts (seconds after the first run). Not part
+// of `npm run bench`.
 import { resolve } from 'node:path';
-import { loadCsv } from '../../src/cli/load-csv';
 import type { CompiledSegment } from '../../src/lib/engine/compile';
 import type { Result } from '../../src/lib/engine/result';
 import type { ChangeScope, MembershipChange } from '../../src/lib/engine/live';
 import type { DataSchema, EventBatch } from '../../src/lib/engine/schema';
-import { ColumnarStore } from '../../src/lib/engine/store';
+import type { ColumnarStore } from '../../src/lib/engine/store';
+import { cachedStore } from './cached-store';
 import { benchSegments, EXTRA_LIVE_QUERIES } from './segments';
 
 interface LiveEngine {
@@ -30,10 +31,7 @@ const cpuMs = (): number => {
   return (u.user + u.system) / 1000;
 };
 
-const store = new ColumnarStore();
-await loadCsv(store, `${dir}/customers.csv`, 'customers', { dedupe: false });
-await loadCsv(store, `${dir}/events.csv`, 'events', { dedupe: false });
-for (const e of store.eventTypes()) store.eventTable(e.name);
+const store = await cachedStore(dir);
 const queries = [...benchSegments(NOW).map((s) => s.query), ...EXTRA_LIVE_QUERIES];
 
 const engines: { name: string; engine: LiveEngine }[] = [];

@@ -31,8 +31,20 @@ export function parseIsoInstant(text: string): number {
   return t;
 }
 
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Days in month `month0` (0-based; others roll over into the years around) of `year`, as
+ * `Date.UTC(year, month0 + 1, 0)` counts them, without a Date: timer pops and live updates with
+ * month windows ask it several times each. (Date.UTC reads years 0 to 99 as 1900 to 1999.)
+ */
 export function daysInMonth(year: number, month0: number): number {
-  return new Date(Date.UTC(year, month0 + 1, 0)).getUTCDate();
+  let y = year >= 0 && year <= 99 ? year + 1900 : year;
+  const roll = Math.floor(month0 / 12);
+  y += roll;
+  const m = month0 - roll * 12;
+  if (m !== 1) return MONTH_DAYS[m];
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
 }
 
 const TRUE_WORDS = new Set(['true', 'yes', 'y', '1']);

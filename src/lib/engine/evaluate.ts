@@ -7,11 +7,16 @@ import { lowerBound, upperBound, type EventTable, type Prefix } from './event-ta
 import type { AggregateFn, Literal, TimeWindow } from './model';
 import { isRelative, literalInstant } from './operators';
 import type { ColumnarStore } from './store';
-import { nextBoundFlip, subtract, type Unit } from './time';
+import { nextBoundFlip, subtract, UNIT_MS, type Unit } from './time';
 
 /** A condition's literals at a given `now`: numbers/instants, normalized strings. */
 interface Resolved {
-  readonly nums: readonly number[];
+  /**
+   * A typed array whatever the values: a plain array's elements kind (small integers or doubles)
+   * is part of its hidden class, and a condition re-resolved at a timer pop with a new kind sent
+   * the functions reading it back to the interpreter.
+   */
+  readonly nums: Float64Array;
   readonly strs: readonly string[];
   readonly numSet?: ReadonlySet<number>;
   readonly strSet?: ReadonlySet<string>;
@@ -21,7 +26,7 @@ function resolve(c: CCondition, now: number): Resolved {
   if (c.op === 'within last') {
     const amount = c.values[0]?.kind === 'number' ? c.values[0].value : NaN;
     return {
-      nums: [subtract(now, amount, c.unit ?? 'days'), now],
+      nums: Float64Array.of(subtract(now, amount, c.unit ?? 'days'), now),
       strs: [],
       numSet: undefined,
       strSet: undefined
@@ -39,7 +44,7 @@ function resolve(c: CCondition, now: number): Resolved {
   // functions reading it stay monomorphic.
   const sets = c.op === 'in' || c.op === 'not in';
   return {
-    nums,
+    nums: Float64Array.from(nums),
     strs,
     numSet: sets ? new Set(nums) : undefined,
     strSet: sets ? new Set(strs) : undefined
@@ -884,8 +889,7 @@ export class Evaluator {
 
   private planFor(t: EventTable, e: CEvent, now: number): EventPlan {
     const p = this.plans.get(e);
-    const moves = e.where !== undefined && whereMoves(e.where);
-    if (!p || p.t !== t || p.props !== t.props.size || (moves && p.now !== now)) {
+    if (!p || p.t !== t || p.props !== t.props.size || (p.moves && p.now !== now)) {
       const plan = planEvent(t, e, now, false);
       this.plans.set(e, plan);
       return plan;
@@ -896,14 +900,19 @@ export class Evaluator {
       p.gLen = t.gLen;
       p.ts = t.slotTs;
       p.slots = t.slots;
-      const agg = e.aggregate;
+      const agg = p.agg;
       // A rebuilt index starts new prefix sums.
       if (p.prefix && agg) p.prefix = t.prefix(agg.property);
     }
-    if (p.now !== now) {
-      p.now = now;
+    // Unconditionally (cheap, and the same answer when `now` did not move): a branch that the
+    // set-up's evaluations at one `now` never took cost a deoptimization at the first timer pop.
+    p.now = now;
+    const span = p.span;
+    // The same arithmetic as subtract, so the same bound to the bit.
+    if (span === span) p.a = now - span;
+    else if (p.kind !== 'all') {
       p.a = windowFrom(e, now);
-      p.b = windowTo(e, now);
+      if (p.kind === 'between') p.b = windowTo(e, now);
     }
     return p;
   }
@@ -1130,6 +1139,50 @@ export class Evaluator {
     }
   }
 
+  /** The event keys and attribute keys the rule reads, and their tables and columns once found. */
+  private readKeys: { events: string[]; attributes: string[] } | undefined;
+  private readonly readTables: (EventTable | undefined)[] = [];
+  private readonly readColumns: (Column | undefined)[] = [];
+
+  /**
+   * Reads, without using them, the per-customer rows a later `oneWithNext(c)` reads first: c's group
+   * bounds in each event table and c's value in each attribute column the rule reads. Callers that
+   * know which customers come next (timer pops, a live update's segments) call it a few customers
+   * early, so that these cache misses overlap instead of stalling one after another. Returns a sum of
+   * what it read, for the caller to keep (an unused read could be optimized away).
+   */
+  touchRows(c: number): number {
+    const keys = (this.readKeys ??= readKeysOf(this.compiled.root));
+    let sink = 0;
+    for (let i = 0; i < keys.events.length; i++) {
+      const t = (this.readTables[i] ??= this.store.peekEventTable(keys.events[i]));
+      if (t !== undefined && c < t.gLen.length) sink += t.gLen[c] + t.gStart[c];
+    }
+    for (let i = 0; i < keys.attributes.length; i++) {
+      const col = (this.readColumns[i] ??= this.store.attributeColumn(keys.attributes[i]));
+      if (col === undefined) continue;
+      sink += col.presence[c >>> 5] ?? 0;
+      if (c < col.nums.length) sink += col.nums[c];
+      else if (c < col.codes.length) sink += col.codes[c];
+      else if (c < col.bools.length) sink += col.bools[c];
+    }
+    return sink;
+  }
+
+  /** Like `touchRows`, the newest event time of c's group in each table (after touchRows(c)). */
+  touchEvents(c: number): number {
+    const keys = this.readKeys;
+    if (keys === undefined) return 0;
+    let sink = 0;
+    for (let i = 0; i < keys.events.length; i++) {
+      const t = this.readTables[i];
+      if (t === undefined || c >= t.gLen.length) continue;
+      const len = t.gLen[c];
+      if (len > 0) sink += t.slotTs[t.gStart[c] + len - 1];
+    }
+    return sink;
+  }
+
   /** Set by `oneWithNext`: when passing time can next change the answer it returned. */
   lastNext = Infinity;
 
@@ -1206,8 +1259,9 @@ export class Evaluator {
   private resolved(c: CCondition, now: number): Resolved {
     const hit = this.literals.get(c);
     // Only date literals move with now: other conditions keep theirs across timer pops, each of
-    // which comes at its own instant.
-    if (hit && (hit.now === now || c.type !== 'date')) return hit.r;
+    // which comes at its own instant. (The type first: set-up evaluations, all at one `now`, then
+    // read it too, so the first timer pop finds it in the optimized code.)
+    if (hit && (c.type !== 'date' || hit.now === now)) return hit.r;
     const r = resolve(c, now);
     this.literals.set(c, { now, r });
     return r;
@@ -1254,6 +1308,30 @@ export class Evaluator {
   }
 }
 
+/** The event keys and attribute keys a rule reads (each once), for Evaluator.touchRows. */
+function readKeysOf(root: CNode): { events: string[]; attributes: string[] } {
+  const events = new Set<string>();
+  const attributes = new Set<string>();
+  const walk = (node: CNode): void => {
+    switch (node.kind) {
+      case 'condition':
+        attributes.add(node.key);
+        return;
+      case 'event':
+        events.add(node.event);
+        return;
+      case 'segment':
+        return walk(node.root);
+      case 'not':
+        return walk(node.child);
+      default:
+        for (const ch of node.children) walk(ch);
+    }
+  };
+  walk(root);
+  return { events: [...events], attributes: [...attributes] };
+}
+
 /** An event predicate resolved at one `now`: window bounds, groups to read, aggregate inputs. */
 interface EventPlan {
   readonly t: EventTable;
@@ -1278,6 +1356,16 @@ interface EventPlan {
   readonly empty: number;
   readonly num: Column | undefined;
   prefix: Prefix | undefined;
+  // The rule's own facts, copied: per-customer code reads them here, from objects of one shape,
+  // rather than from rule nodes whose shapes differ from rule to rule (a timer pop of another rule
+  // than the last one set up sent such code back to the interpreter).
+  readonly op: CEvent['count']['op'];
+  readonly n: number;
+  readonly agg: CEvent['aggregate'];
+  /** Whether the where-filter moves with time. */
+  readonly moves: boolean;
+  /** A `last N hours/days/weeks` window's length (the lower bound is now − span), else NaN. */
+  readonly span: number;
 }
 
 /** The window's first bound at `now` (lower, or for `before` the upper). */
@@ -1313,6 +1401,8 @@ function planEvent(t: EventTable, e: CEvent, now: number, cached: boolean): Even
   const w = e.window;
   const agg = e.aggregate;
   const col = agg ? t.props.get(agg.property) : undefined;
+  const span =
+    w !== undefined && w.kind === 'last' && w.unit !== 'months' ? w.amount * UNIT_MS[w.unit] : NaN;
   return {
     t,
     version: t.version,
@@ -1323,14 +1413,21 @@ function planEvent(t: EventTable, e: CEvent, now: number, cached: boolean): Even
     filtered: groups !== t,
     match,
     kind: w ? w.kind : 'all',
-    a: windowFrom(e, now),
-    b: windowTo(e, now),
+    // Doubles in every plan (a field holding a small integer in one plan and a double in another
+    // changes the plans' hidden class): no window has no bounds, only `between` has an upper one.
+    a: w ? windowFrom(e, now) : -Infinity,
+    b: w?.kind === 'between' ? windowTo(e, now) : NaN,
     now,
     props: t.props.size,
     empty: emptyResult(e) ? 1 : 0,
     num: col && col.type === 'number' ? col : undefined,
     prefix:
-      agg && !where && (agg.fn === 'sum' || agg.fn === 'avg') ? t.prefix(agg.property) : undefined
+      agg && !where && (agg.fn === 'sum' || agg.fn === 'avg') ? t.prefix(agg.property) : undefined,
+    op: e.count.op,
+    n: e.count.n,
+    agg,
+    moves: where !== undefined && whereMoves(where),
+    span
   };
 }
 
@@ -1457,9 +1554,9 @@ function eventAt(p: EventPlan, e: CEvent, c: number): number {
   planRange(p, c);
   const lo = rangeLo;
   const hi = rangeHi;
-  const op = e.count.op;
-  const k = e.count.n;
-  const agg = e.aggregate;
+  const op = p.op;
+  const k = p.n;
+  const agg = p.agg;
   const match = p.match;
   if (match !== undefined) {
     if (agg !== undefined) return eventFacts(p.t, e, c, p.now, match).result ? 1 : 0;

@@ -35,15 +35,14 @@ export class EventTable {
   // The grouped index. Group c occupies slots [gStart[c], gStart[c] + gLen[c]) of a shared slot area,
   // with room for room(c); slots hold row numbers sorted by (timestamp, row). Spare room lets a single
   // late event be inserted without moving everyone; a full group moves to the end (leaving a hole).
+  // A rebuild packs the groups into [0, packedEnd) with no room to spare; a group that had to move
+  // lies past packedEnd with room for the power of two (at least 4) at or above its length, so its
+  // room follows from where it is and how long it is (an array of rooms cost a cache miss per
+  // insert at a million customers).
   private indexedRows = 0;
+  private packedEnd = 0;
   gStart: Int32Array = new Int32Array(0);
   gLen: Int32Array = new Int32Array(0);
-  /**
-   * Room of the groups moved since the last rebuild (0: not moved, room = length). Made on the first
-   * move after a rebuild, so a bulk load never writes it; a typed array rather than a Map because
-   * live events move one group each, and a Map of them cost a hash and a garbage-collected entry.
-   */
-  private rooms: Int32Array | undefined;
   slots: Int32Array = new Int32Array(0);
   slotTs: Float64Array = new Float64Array(0);
   private slotUsed = 0;
@@ -134,7 +133,6 @@ export class EventTable {
     };
     this.gStart = grow(this.gStart);
     this.gLen = grow(this.gLen);
-    if (this.rooms) this.rooms = grow(this.rooms);
   }
 
   private rebuild(): void {
@@ -191,7 +189,7 @@ export class EventTable {
     }
     this.gStart = start;
     this.gLen = len;
-    this.rooms = undefined;
+    this.packedEnd = n;
     this.slots = slots;
     this.slotTs = slotTs;
     this.slotUsed = n;
@@ -207,17 +205,16 @@ export class EventTable {
     const t = this.ts[row];
     let start = this.gStart[c];
     const len = this.gLen[c];
-    const rooms = (this.rooms ??= new Int32Array(this.gLen.length));
-    const room = rooms[c] === 0 ? len : rooms[c];
+    // (An empty group holds no slots, wherever its start points.)
+    const room = len > 0 && start >= this.packedEnd ? movedRoom(len) : len;
     if (len === room) {
-      const cap = Math.max(4, len * 2);
+      const cap = movedRoom(len + 1);
       this.reserveSlots(this.slotUsed + cap);
       this.slots.copyWithin(this.slotUsed, start, start + len);
       this.slotTs.copyWithin(this.slotUsed, start, start + len);
       this.holes += room;
       start = this.slotUsed;
       this.gStart[c] = start;
-      rooms[c] = cap;
       this.slotUsed += cap;
     }
     // Rows arrive in increasing row order, so equal timestamps stay ordered by row.
@@ -317,6 +314,11 @@ export class EventTable {
       p.cnt[i] = cnt;
     }
   }
+}
+
+/** The room of a moved group of `len` events: the power of two at or above it, at least 4. */
+function movedRoom(len: number): number {
+  return len <= 4 ? 4 : 1 << (32 - Math.clz32(len - 1));
 }
 
 /** Whether rows [0, n), already grouped by customer, are in time order within each customer. */

@@ -27,6 +27,7 @@ export interface ChangeScope {
 
 interface LiveSegment {
   readonly id: string;
+  /** Its column in the customers' state records (see States). */
   readonly slot: number;
   readonly evaluator: Evaluator;
   readonly events: ReadonlySet<string>;
@@ -34,12 +35,78 @@ interface LiveSegment {
   /** Reads every event name (`for whole window` falls back to a customer's first event). */
   readonly anyEvent: boolean;
   readonly timeless: boolean;
-  member: Uint8Array;
-  nextAt: Float64Array;
   count: number;
   /** Customers [0, evaluated) have an answer; newer ones are evaluated on their first update. */
   evaluated: number;
 }
+
+/**
+ * Every live segment's per-customer state, customer-major: customer c's record holds, for each slot,
+ * the instant its timer is set for (Infinity: none) and then a membership byte per slot. A live
+ * update re-evaluates one customer for many segments, and a timer pop reads the timer and the
+ * membership together: one record, one memory page, where an array per segment and per field cost a
+ * page (and a TLB miss, at a million customers) each.
+ */
+class States {
+  /** Slots per record, and the record's size in 8-byte words (timers, then membership bytes). */
+  width = 0;
+  words = 0;
+  capacity = 0;
+  next = new Float64Array(0);
+  member = new Uint8Array(0);
+
+  /** Index of c's timer for `slot` in `next`. */
+  at(c: number, slot: number): number {
+    return c * this.words + slot;
+  }
+
+  /** Index of c's membership byte for `slot` in `member`. */
+  memberAt(c: number, slot: number): number {
+    return (c * this.words + this.width) * 8 + slot;
+  }
+
+  /** Room for `customers` records of at least `width` slots (growing keeps every record). */
+  ensure(customers: number, width: number): void {
+    if (customers <= this.capacity && width <= this.width) return;
+    const capacity =
+      customers <= this.capacity ? this.capacity : Math.max(customers, this.capacity * 2, 16);
+    // A few spare slots, so adding segments one by one does not copy every record each time.
+    const w = width <= this.width ? this.width : width + 3;
+    const words = w + Math.ceil(w / 8);
+    const buffer = new ArrayBuffer(capacity * words * 8);
+    const next = new Float64Array(buffer);
+    const member = new Uint8Array(buffer);
+    // A new buffer is all zeros: membership bytes start as "not a member"; timers need Infinity.
+    for (let c = 0; c < capacity; c++) {
+      const to = c * words;
+      let k = 0;
+      if (c < this.capacity) {
+        const from = c * this.words;
+        for (; k < this.width; k++) {
+          next[to + k] = this.next[from + k];
+          member[(to + w) * 8 + k] = this.member[(from + this.width) * 8 + k];
+        }
+      }
+      for (; k < w; k++) next[to + k] = Infinity;
+    }
+    this.width = w;
+    this.words = words;
+    this.capacity = capacity;
+    this.next = next;
+    this.member = member;
+  }
+
+  /** Clears a slot for a new segment: no timer, no members. */
+  clear(slot: number): void {
+    for (let c = 0; c < this.capacity; c++) {
+      this.next[this.at(c, slot)] = Infinity;
+      this.member[this.memberAt(c, slot)] = 0;
+    }
+  }
+}
+
+/** How many timer pops ahead advanceTo starts reading a customer's data. */
+const READ_AHEAD = 8;
 
 /** Stands in `events` for "any event name" (a customer's first event can come from any of them). */
 const ANY_EVENT = '\u0000any';
@@ -74,8 +141,21 @@ function dependencies(node: CNode, events: Set<string>, attributes: Set<string>)
 export class SegmentEngine {
   private readonly live = new Map<string, LiveSegment>();
   private readonly slots: (LiveSegment | undefined)[] = [];
-  /** Entries superseded by a later schedule (nextAt moved) are dropped before they are heaped. */
-  private readonly queue = new TimerQueue((t, slot, c) => this.slots[slot]?.nextAt[c] === t);
+  private readonly states = new States();
+  /**
+   * Entries superseded by a later schedule (the timer moved) are skipped as they are popped:
+   * checking them when their hour opens read every entry's timer twice, and the pop's read is made
+   * early.
+   */
+  private readonly queue = new TimerQueue();
+  /**
+   * Keeps what read-ahead read (see touchRows), so the reads are not optimized away. A double from
+   * the start: a field turning from small integer to double changes the object's hidden class,
+   * which sent the optimized functions holding this engine back to the interpreter.
+   */
+  private sink = 0.5;
+  /** Per event name of a one-event update, which slots read it (cleared when segments change). */
+  private readonly readers = new Map<string, Uint8Array>();
 
   constructor(readonly store: ColumnarStore) {}
 
@@ -93,7 +173,8 @@ export class SegmentEngine {
     const events = new Set<string>();
     const attributes = new Set<string>();
     const timeless = dependencies(compiled.root, events, attributes);
-    const slot = previous ? previous.slot : this.slots.length;
+    let slot = previous ? previous.slot : this.slots.indexOf(undefined);
+    if (slot < 0) slot = this.slots.length;
     const member = evaluator.all(now);
     const n = this.store.customerCount;
     const seg: LiveSegment = {
@@ -104,27 +185,35 @@ export class SegmentEngine {
       attributes,
       anyEvent: events.has(ANY_EVENT),
       timeless,
-      member: grown(member, n),
-      nextAt: new Float64Array(Math.max(n, 16)).fill(Infinity),
       count: 0,
       evaluated: n
     };
-    let count = 0;
-    for (let c = 0; c < n; c++) count += member[c];
-    seg.count = count;
+    const st = this.states;
+    st.ensure(n, slot + 1);
     const changes: MembershipChange[] = [];
     if (previous) {
       for (let c = 0; c < n; c++) {
-        const was = c < previous.member.length ? previous.member[c] : 0;
-        if (was !== member[c]) changes.push(this.change(seg, c, member[c] === 1, now));
+        const m = member[c];
+        if (st.member[st.memberAt(c, slot)] !== m) changes.push(this.change(seg, c, m === 1, now));
       }
+      st.clear(slot);
     }
+    // The slot is clean now (ensure makes slots, and remove leaves them, without timers or
+    // members): only members need writing, which spares the set-up a pass over every record.
+    let count = 0;
+    for (let c = 0; c < n; c++) {
+      if (member[c] !== 1) continue;
+      count++;
+      st.member[st.memberAt(c, slot)] = 1;
+    }
+    seg.count = count;
     this.live.set(id, seg);
     this.slots[slot] = seg;
+    this.readers.clear();
     if (!timeless) {
       for (let c = 0; c < n; c++) {
         evaluator.oneWithNext(c, now);
-        this.scheduleAt(seg, c, evaluator.lastNext);
+        this.scheduleAt(slot, c, evaluator.lastNext);
       }
     }
     return { members: count, changes };
@@ -135,6 +224,9 @@ export class SegmentEngine {
     if (!seg) return;
     this.live.delete(id);
     this.slots[seg.slot] = undefined;
+    this.readers.clear();
+    // A later segment may take the slot: it must start without this one's timers and members.
+    this.states.clear(seg.slot);
   }
 
   has(id: string): boolean {
@@ -147,7 +239,13 @@ export class SegmentEngine {
 
   isMember(id: string, customer: number): boolean {
     const seg = this.live.get(id);
-    return seg !== undefined && customer < seg.member.length && seg.member[customer] === 1;
+    const st = this.states;
+    return (
+      seg !== undefined &&
+      customer >= 0 &&
+      customer < st.capacity &&
+      st.member[st.memberAt(customer, seg.slot)] === 1
+    );
   }
 
   /** Member customer indices, ascending. */
@@ -155,8 +253,11 @@ export class SegmentEngine {
     const seg = this.live.get(id);
     const out: number[] = [];
     if (!seg) return out;
-    const n = Math.min(seg.member.length, this.store.customerCount);
-    for (let c = 0; c < n; c++) if (seg.member[c]) out.push(c);
+    const st = this.states;
+    const n = Math.min(st.capacity, this.store.customerCount);
+    // Stops at the last member: the count is known.
+    for (let c = 0; c < n && out.length < seg.count; c++)
+      if (st.member[st.memberAt(c, seg.slot)] === 1) out.push(c);
     return out;
   }
 
@@ -177,66 +278,114 @@ export class SegmentEngine {
    */
   update(touched: readonly number[], now: number, scope?: ChangeScope): MembershipChange[] {
     const changes = this.advanceTo(now);
-    const events = scope?.events?.map(eventKey);
-    for (const seg of this.slots) {
-      if (!seg) continue;
-      this.ensureSize(seg);
-      // Segments that do not read what changed only need to see customers created just now.
-      const relevant = !scope || reads(seg, events, scope.attributes);
-      const known = seg.evaluated;
-      seg.evaluated = this.store.customerCount;
-      for (const c of touched) {
-        if (!relevant && c < known) continue;
+    const n = this.store.customerCount;
+    const st = this.states;
+    st.ensure(n, this.slots.length);
+    const relevant = this.relevant(scope);
+    const slots = this.slots;
+    // Segments that do not read what changed only need to see customers created just now.
+    let fresh = false;
+    for (let k = 0; k < slots.length; k++) {
+      const seg = slots[k];
+      if (seg !== undefined && seg.evaluated < n) fresh = true;
+    }
+    for (let j = 0; j < touched.length; j++) {
+      const c = touched[j];
+      // Read ahead what the segments will read for c (attribute columns, event groups): their
+      // cache misses then overlap instead of coming one segment at a time.
+      let sink = 0;
+      for (let k = 0; k < slots.length; k++) {
+        const seg = slots[k];
+        if (seg !== undefined && relevant[k] === 1) sink += seg.evaluator.touchRows(c);
+      }
+      this.sink = sink;
+      for (let k = 0; k < slots.length; k++) {
+        const seg = slots[k];
+        if (seg === undefined || (relevant[k] === 0 && (!fresh || c < seg.evaluated))) continue;
         const v = seg.timeless ? seg.evaluator.one(c, now) : seg.evaluator.oneWithNext(c, now);
-        if ((seg.member[c] === 1) !== v) {
-          seg.member[c] = v ? 1 : 0;
+        const i = st.memberAt(c, k);
+        if ((st.member[i] === 1) !== v) {
+          st.member[i] = v ? 1 : 0;
           seg.count += v ? 1 : -1;
           changes.push(this.change(seg, c, v, now));
         }
-        if (!seg.timeless) this.scheduleAt(seg, c, seg.evaluator.lastNext);
+        if (!seg.timeless) this.scheduleAt(k, c, seg.evaluator.lastNext);
       }
     }
+    if (fresh) for (const seg of slots) if (seg !== undefined) seg.evaluated = n;
     return changes;
+  }
+
+  /** Per slot, 1 when the segment reads what `scope` says changed (everything without a scope). */
+  private relevant(scope: ChangeScope | undefined): Uint8Array {
+    const one = scope?.events?.length === 1 && !scope.attributes?.length ? scope.events[0] : null;
+    if (one !== null) {
+      const hit = this.readers.get(one);
+      if (hit !== undefined && hit.length === this.slots.length) return hit;
+    }
+    const events = scope?.events?.map(eventKey);
+    const out = new Uint8Array(this.slots.length);
+    this.slots.forEach((seg, k) => {
+      out[k] = seg !== undefined && (!scope || reads(seg, events, scope.attributes)) ? 1 : 0;
+    });
+    if (one !== null) this.readers.set(one, out);
+    return out;
   }
 
   /** Applies, in time order, every flip that passing time causes up to and including `now`. */
   advanceTo(now: number): MembershipChange[] {
     const changes: MembershipChange[] = [];
     const queue = this.queue;
+    const st = this.states;
+    let sink = 0;
     while (queue.peekTime() <= now) {
       queue.pop();
       const t = queue.time;
       const slot = queue.seg;
       const c = queue.cust;
+      // At a million customers each pop's reads (its state record, event groups, id) are cache
+      // misses. Reading them a few pops early lets those of several pops overlap: the rows of the
+      // entry READ_AHEAD pops away, and the event times (found through those rows) of one half as far.
+      if (queue.ahead(READ_AHEAD)) sink += this.touchRows(queue.aheadSeg, queue.aheadCust);
+      if (queue.ahead(READ_AHEAD >> 1)) sink += this.touchEvents(queue.aheadSeg, queue.aheadCust);
       const seg = this.slots[slot];
-      if (!seg || seg.nextAt[c] !== t) continue;
-      seg.nextAt[c] = Infinity;
+      const at = st.at(c, slot);
+      if (!seg || st.next[at] !== t) continue;
+      st.next[at] = Infinity;
       const v = seg.evaluator.oneWithNext(c, t);
-      if ((seg.member[c] === 1) !== v) {
-        seg.member[c] = v ? 1 : 0;
+      const i = st.memberAt(c, slot);
+      if ((st.member[i] === 1) !== v) {
+        st.member[i] = v ? 1 : 0;
         seg.count += v ? 1 : -1;
         changes.push(this.change(seg, c, v, t));
       }
-      this.scheduleAt(seg, c, seg.evaluator.lastNext);
+      this.scheduleAt(slot, c, seg.evaluator.lastNext);
     }
+    this.sink = sink;
     return changes;
   }
 
-  private scheduleAt(seg: LiveSegment, c: number, t: number): void {
-    if (seg.nextAt[c] === t) return;
-    seg.nextAt[c] = t;
-    if (t !== Infinity) this.queue.push(t, seg.slot, c);
+  /** Reads what evaluating customer c for the segment in `slot` reads first (see advanceTo). */
+  private touchRows(slot: number, c: number): number {
+    const seg = this.slots[slot];
+    const st = this.states;
+    if (seg === undefined || c >= st.capacity) return 0;
+    // Compared, not kept: storing the id would make the write barrier read its page at once.
+    const id = this.store.idOf(c) === undefined ? 1 : 0;
+    return id + st.next[st.at(c, slot)] + seg.evaluator.touchRows(c);
   }
 
-  private ensureSize(seg: LiveSegment): void {
-    const n = this.store.customerCount;
-    if (seg.member.length < n || seg.nextAt.length < n) {
-      const size = Math.max(n, seg.member.length * 2, seg.nextAt.length);
-      seg.member = grown(seg.member, size);
-      const next = new Float64Array(size).fill(Infinity);
-      next.set(seg.nextAt);
-      seg.nextAt = next;
-    }
+  private touchEvents(slot: number, c: number): number {
+    const seg = this.slots[slot];
+    return seg === undefined ? 0 : seg.evaluator.touchEvents(c);
+  }
+
+  private scheduleAt(slot: number, c: number, t: number): void {
+    const st = this.states;
+    const at = st.at(c, slot);
+    if (st.next[at] === t) return;
+    st.next[at] = t;
+    if (t !== Infinity) this.queue.push(t, slot, c);
   }
 
   private change(seg: LiveSegment, c: number, enter: boolean, at: number): MembershipChange {
@@ -264,11 +413,4 @@ function reads(
     for (let i = 0; i < attributes.length; i++) if (seg.attributes.has(attributes[i])) return true;
   }
   return false;
-}
-
-function grown(a: Uint8Array, n: number): Uint8Array {
-  if (a.length >= n && a.length > 0) return a;
-  const b = new Uint8Array(Math.max(n, 16));
-  b.set(a);
-  return b;
 }

@@ -3,10 +3,12 @@
 // early through `isLive`).
 //
 // A single binary heap over millions of entries (one per live segment and customer with a finite
-// next instant) cost a dozen cache misses per pop at a million customers. So only the entries due
-// within the current hour sit in a small heap; later ones wait, unordered, in one append-only bucket
-// per hour, and a bucket is heaped only when time reaches its hour.
-
+// next instant) cost a dozen cache misses per pop at a million customers. So entries wait, unordered,
+// in one append-only bucket per hour, and a bucket is sorted into a run only when time reaches its
+// hour; entries pushed for the open hour meanwhile go to a small heap beside the run. Because the
+// run is in pop order, `ahead(k)` can tell the caller which entries come next, so it can start
+// reading their customers' data early (the memory latency of one pop then overlaps with the work of
+// the ones before it).
 const BUCKET_MS = 3_600_000;
 
 class Entries {
@@ -43,23 +45,29 @@ class Entries {
 }
 
 export class TimerQueue {
-  /** A min-heap (by time) of every entry due before `horizon`. */
-  private readonly near = new Entries(1024);
+  /** The open hour's bucket, sorted by time; entries [runAt, run.n) are still to pop. */
+  private run = new Entries(1024);
+  private runAt = 0;
+  /** A min-heap (by time) of the entries pushed before `horizon` after their hour was opened. */
+  private readonly near = new Entries(64);
   private horizon = -Infinity;
   /** Entries due at or after `horizon`, by hour number. */
   private readonly buckets = new Map<number, Entries>();
   /** The hour numbers in `buckets`, as a min-heap. */
   private readonly hours: number[] = [];
   private farCount = 0;
+  /** Sort keys and the spare run, reused from bucket to bucket. */
+  private keys = new Float64Array(1024);
+  private spare = new Entries(1024);
 
   /**
-   * `isLive` (optional) tells whether an entry still stands when its bucket is heaped, so entries
-   * superseded while they waited never reach the heap.
+   * `isLive` (optional) tells whether an entry still stands when its bucket is opened, so entries
+   * superseded while they waited never reach the run.
    */
   constructor(private readonly isLive?: (t: number, seg: number, cust: number) => boolean) {}
 
   get size(): number {
-    return this.near.n + this.farCount;
+    return this.run.n - this.runAt + this.near.n + this.farCount;
   }
 
   push(t: number, seg: number, cust: number): void {
@@ -79,11 +87,19 @@ export class TimerQueue {
   }
 
   peekTime(): number {
-    while (this.near.n === 0) {
+    // Both counts read on every call (no short circuit): a read first reached hours into a day of
+    // pops sent the optimized advanceTo back to the interpreter.
+    let inRun = this.run.n - this.runAt;
+    let inHeap = this.near.n;
+    while (inRun === 0 && inHeap === 0) {
       if (this.hours.length === 0) return Infinity;
       this.openNextBucket();
+      inRun = this.run.n - this.runAt;
+      inHeap = this.near.n;
     }
-    return this.near.times[0];
+    if (inRun === 0) return this.near.times[0];
+    const t = this.run.times[this.runAt];
+    return inHeap > 0 && this.near.times[0] < t ? this.near.times[0] : t;
   }
 
   /**
@@ -100,8 +116,14 @@ export class TimerQueue {
    * [time, seg, cust] when given (for callers outside hot loops).
    */
   pop(out?: [number, number, number]): void {
-    if (this.peekTime() === Infinity) {
+    const t = this.peekTime();
+    if (t === Infinity) {
       this.time = Infinity;
+    } else if (this.runAt < this.run.n && this.run.times[this.runAt] === t) {
+      const i = this.runAt++;
+      this.time = t;
+      this.seg = this.run.segs[i];
+      this.cust = this.run.custs[i];
     } else {
       const h = this.near;
       this.time = h.times[0];
@@ -117,7 +139,27 @@ export class TimerQueue {
     }
   }
 
-  /** Moves the earliest hour's bucket into the heap (dropping entries that no longer stand). */
+  /** Set by `ahead`: an entry that will be popped soon. */
+  aheadSeg = 0;
+  aheadCust = 0;
+
+  /**
+   * Whether the open hour's run has a k-th next entry (k = 0 is the next one of the run), and if so
+   * which, in aheadSeg/aheadCust. A hint for reading ahead: entries pushed into the open hour since
+   * it was sorted are not counted, and an entry may already be stale.
+   */
+  ahead(k: number): boolean {
+    const i = this.runAt + k;
+    if (i >= this.run.n) return false;
+    this.aheadSeg = this.run.segs[i];
+    this.aheadCust = this.run.custs[i];
+    return true;
+  }
+
+  /**
+   * Sorts the earliest hour's bucket into the run (dropping entries that no longer stand). Called only
+   * once the run and the heap are empty: everything in them was due before this hour.
+   */
   private openNextBucket(): void {
     const hour = heapPopNumber(this.hours);
     const bucket = this.buckets.get(hour)!;
@@ -125,12 +167,62 @@ export class TimerQueue {
     this.farCount -= bucket.n;
     this.horizon = (hour + 1) * BUCKET_MS;
     const isLive = this.isLive;
-    for (let i = 0; i < bucket.n; i++) {
-      const t = bucket.times[i];
-      const seg = bucket.segs[i];
-      const cust = bucket.custs[i];
-      if (isLive === undefined || isLive(t, seg, cust)) this.heapPush(t, seg, cust);
+    let n = 0;
+    if (isLive === undefined) n = bucket.n;
+    else {
+      // Compacts the standing entries to the front, in place.
+      for (let i = 0; i < bucket.n; i++) {
+        const t = bucket.times[i];
+        const seg = bucket.segs[i];
+        const cust = bucket.custs[i];
+        if (!isLive(t, seg, cust)) continue;
+        bucket.times[n] = t;
+        bucket.segs[n] = seg;
+        bucket.custs[n] = cust;
+        n++;
+      }
     }
+    this.sortInto(bucket, n, hour * BUCKET_MS);
+  }
+
+  /** Writes bucket entries [0, n) to the run in time order (ties in push order). */
+  private sortInto(bucket: Entries, n: number, base: number): void {
+    // The run's previous arrays become the spare, so a steady state allocates nothing.
+    let run = this.spare;
+    this.spare = this.run;
+    if (run.times.length < n) run = new Entries(Math.max(n, run.times.length * 2));
+    if (this.keys.length < n) this.keys = new Float64Array(Math.max(n, this.keys.length * 2));
+    const keys = this.keys.subarray(0, n);
+    // Whole milliseconds within the hour (< 2^22) times 2^24 plus the entry's position stay exact
+    // in a double, so a plain numeric sort of the keys orders by (time, position); other times
+    // (fractions of a millisecond, which imports do not make) take a comparator sort.
+    let packed = n < POSITIONS;
+    for (let i = 0; i < n && packed; i++) {
+      const offset = bucket.times[i] - base;
+      packed = offset === Math.floor(offset) && offset >= 0 && offset < BUCKET_MS;
+      keys[i] = offset * POSITIONS + i;
+    }
+    if (packed) {
+      keys.sort();
+      for (let j = 0; j < n; j++) {
+        const i = (keys[j] % POSITIONS) | 0;
+        run.times[j] = bucket.times[i];
+        run.segs[j] = bucket.segs[i];
+        run.custs[j] = bucket.custs[i];
+      }
+    } else {
+      const order = Array.from({ length: n }, (_, i) => i);
+      order.sort((a, b) => bucket.times[a] - bucket.times[b] || a - b);
+      for (let j = 0; j < n; j++) {
+        const i = order[j];
+        run.times[j] = bucket.times[i];
+        run.segs[j] = bucket.segs[i];
+        run.custs[j] = bucket.custs[i];
+      }
+    }
+    run.n = n;
+    this.run = run;
+    this.runAt = 0;
   }
 
   private heapPush(t: number, seg: number, cust: number): void {
@@ -169,6 +261,9 @@ export class TimerQueue {
     h.custs[i] = c;
   }
 }
+
+/** Entry positions a packed sort key can tell apart (see sortInto). */
+const POSITIONS = 2 ** 24;
 
 function heapPushNumber(heap: number[], x: number): void {
   let i = heap.length;

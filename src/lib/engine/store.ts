@@ -370,6 +370,14 @@ export class ColumnarStore {
   }
 
   /**
+   * The table of an event key as it is, without bringing its index up to date (its per-customer
+   * arrays may be shorter than the customer count): for reading ahead, not for answers.
+   */
+  peekEventTable(key: string): EventTable | undefined {
+    return this.tables.get(key);
+  }
+
+  /**
    * `upsertCustomers` or `addEvents` for an encoded batch, with the same result as decoding it and
    * calling them, but without boxing a value per row: ids, names and strings are resolved once per
    * distinct value, numbers are read from their typed arrays.

@@ -24,6 +24,26 @@ export function unitFromWord(word: string): Unit | undefined {
 
 /** Shifts an instant by whole calendar months (negative = back), clamping the day of month. */
 export function addMonths(t: number, months: number): number {
+  // Calendar arithmetic on whole days (no Date: timer pops and live updates with month windows
+  // ask this several times each). Date's own corner cases keep Date's answer: fractions (of a
+  // millisecond or a month), instants near the end of its range, and years 0 to 99 (Date.UTC reads
+  // them as 1900 to 1999).
+  const whole = t === Math.floor(t) && months === Math.floor(months);
+  if (!whole || !(Math.abs(t) <= 8.5e15) || !(Math.abs(months) <= 12_000))
+    return addMonthsByDate(t, months);
+  const days = Math.floor(t / DAY);
+  civilFromDays(days);
+  const y0 = civilYear;
+  const total = y0 * 12 + civilMonth + months;
+  const year = Math.floor(total / 12);
+  const month = total - year * 12;
+  if ((y0 >= 0 && y0 <= 99) || (year >= 0 && year <= 99)) return addMonthsByDate(t, months);
+  const day = Math.min(civilDay, daysInMonth(year, month));
+  return daysFromCivil(year, month, day) * DAY + (t - days * DAY);
+}
+
+/** addMonths through Date (the definition the arithmetic above follows). */
+export function addMonthsByDate(t: number, months: number): number {
   const d = new Date(t);
   const total = d.getUTCFullYear() * 12 + d.getUTCMonth() + months;
   const year = Math.floor(total / 12);
@@ -34,11 +54,37 @@ export function addMonths(t: number, months: number): number {
   );
 }
 
-// Timer pops and live updates ask the same month questions about one `now` for many customers:
-// one-entry memos keep Date objects off those paths (the functions are pure, so answers are equal).
-let memoNow = NaN;
-let memoAmount = NaN;
-let memoBack = NaN;
+// civilFromDays's answer (fields, not an allocated tuple).
+let civilYear = 0;
+let civilMonth = 0;
+let civilDay = 0;
+
+/** The proleptic Gregorian date of a day number (days since 1970-01-01): H. Hinnant's algorithm. */
+function civilFromDays(days: number): void {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  civilYear = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  civilMonth = m - 1;
+  civilDay = doy - Math.floor((153 * mp + 2) / 5) + 1;
+}
+
+/** The day number of a proleptic Gregorian date (month 0-based, in range). */
+function daysFromCivil(year: number, month0: number, day: number): number {
+  const m = month0 + 1;
+  const y = m <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+} // Timer pops and live updates ask the same month questions about one `now` for many customers:
+// a one-entry memo keeps Date objects off that path (the function is pure, so answers are equal).
 let dropNow = NaN;
 let dropAmount = NaN;
 let dropAt = Infinity;
@@ -46,13 +92,10 @@ let dropBound = NaN;
 
 /** `now − amount unit`. */
 export function subtract(now: number, amount: number, unit: Unit): number {
-  if (unit !== 'months') return now - amount * UNIT_MS[unit];
-  if (now !== memoNow || amount !== memoAmount) {
-    memoBack = addMonths(now, -amount);
-    memoNow = now;
-    memoAmount = amount;
-  }
-  return memoBack;
+  // Months computed every time (cheap now): a memo's refresh, taken only when `now` moves, was
+  // code the set-up's evaluations at one `now` never ran, and cost a deoptimization at the first
+  // timer pop.
+  return unit !== 'months' ? now - amount * UNIT_MS[unit] : addMonths(now, -amount);
 }
 
 /**

@@ -167,6 +167,49 @@ describe('live segments', () => {
     ]);
   });
 
+  it("gives a removed segment's place to the next one without its members or timers", () => {
+    const store = buildStore(
+      { n: 'number' },
+      [
+        { id: 'a', n: 1 },
+        { id: 'b', n: 5 },
+        { id: 'c', n: 9 }
+      ],
+      [
+        { id: 'a', name: 'Purchased', at: NOW - 5 * DAY },
+        { id: 'b', name: 'Purchased', at: NOW - 2 * DAY }
+      ]
+    );
+    const engine = new SegmentEngine(store);
+    engine.set('old', compiled(store, 'performed Purchased in last 7 days'), NOW);
+    engine.set('keep', compiled(store, 'n > 3'), NOW);
+    expect(engine.members('old')).toEqual([0, 1]);
+    engine.remove('old');
+    expect(engine.has('old')).toBe(false);
+    // The new segment takes the freed place: it starts from its own answers, and the removed one's
+    // timers (a leaves at NOW + 2 days, b at NOW + 5 days) flip nothing of it.
+    engine.set('new', compiled(store, 'performed Purchased in last 3 days'), NOW);
+    expect(engine.members('new')).toEqual([1]);
+    expect(engine.isMember('new', 0)).toBe(false);
+    expect(engine.members('keep')).toEqual([1, 2]);
+    expect(engine.advanceTo(NOW + 10 * DAY).map((c) => [c.segment, c.id, c.kind, c.at])).toEqual([
+      ['new', 'b', 'leave', NOW + DAY]
+    ]);
+    expect(engine.count('new')).toBe(0);
+    // Replacing a timed rule: the old rule's timers do not carry over, the new one's do.
+    engine.set('new', compiled(store, 'performed Purchased in last 20 days'), NOW + 10 * DAY);
+    expect(engine.members('new')).toEqual([0, 1]);
+    expect(engine.advanceTo(NOW + 20 * DAY).map((c) => [c.segment, c.id, c.kind, c.at])).toEqual([
+      ['new', 'a', 'leave', NOW + 15 * DAY],
+      ['new', 'b', 'leave', NOW + 18 * DAY]
+    ]);
+    // Many segments at once: the per-customer records grow and keep every answer.
+    for (let k = 0; k < 12; k++) engine.set(`n${k}`, compiled(store, `n > ${k}`), NOW);
+    for (let k = 0; k < 12; k++)
+      expect(engine.members(`n${k}`)).toEqual([1, 5, 9].flatMap((n, i) => (n > k ? [i] : [])));
+    expect(engine.members('keep')).toEqual([1, 2]);
+  });
+
   it('enters when a future event happens and when a date attribute comes into range', () => {
     const store = buildStore(
       { renewal: 'date' },

@@ -61,4 +61,47 @@ describe('TimerQueue', () => {
     }
     expect(popped).toEqual([1, 3]);
   });
+
+  it('sorts fractional and same-instant entries too (ties in push order)', () => {
+    const q = new TimerQueue();
+    const times = [5 * HOUR + 0.5, 5 * HOUR + 0.25, 5 * HOUR, 5 * HOUR + 0.25, 5 * HOUR + 7];
+    times.forEach((t, i) => q.push(t, 0, i));
+    const popped: [number, number][] = [];
+    while (q.peekTime() !== Infinity) {
+      q.pop();
+      popped.push([q.time, q.cust]);
+    }
+    expect(popped).toEqual([
+      [5 * HOUR, 2],
+      [5 * HOUR + 0.25, 1],
+      [5 * HOUR + 0.25, 3],
+      [5 * HOUR + 0.5, 0],
+      [5 * HOUR + 7, 4]
+    ]);
+  });
+
+  it('tells which entries of the open hour come next (ahead), matching what pop returns', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 2 * HOUR - 1 }), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 0, max: 10 }),
+        (times, k) => {
+          const q = new TimerQueue();
+          times.forEach((t, i) => q.push(t, i % 5, i));
+          q.peekTime();
+          while (q.peekTime() !== Infinity) {
+            const hint = q.ahead(k) ? [q.aheadSeg, q.aheadCust] : undefined;
+            const popped: [number, number][] = [];
+            // Pop k + 1 entries unless the hour's run ends first: the last is the hinted one.
+            for (let j = 0; j <= k && q.peekTime() !== Infinity; j++) {
+              q.pop();
+              popped.push([q.seg, q.cust]);
+            }
+            if (hint) expect(popped[k]).toEqual(hint);
+          }
+        }
+      ),
+      { numRuns: 200 }
+    );
+  });
 });

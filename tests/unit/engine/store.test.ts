@@ -143,6 +143,67 @@ describe('ColumnarStore events', () => {
     }
   });
 
+  it('keeps groups that outgrow their room again and again intact (events, prefix sums)', () => {
+    const s = new ColumnarStore();
+    const amount = f('amount', 'number');
+    const expected = new Map<string, [number, number][]>();
+    const add = (id: string, t: number, a: number): void => {
+      expected.set(id, [...(expected.get(id) ?? []), [t, a]]);
+    };
+    // A bulk load packs 40 customers' groups (enough rows that the trickle's holes never trigger
+    // a rebuild); then trickles grow some far past any room.
+    s.upsertCustomers({ ids: Array.from({ length: 40 }, (_, c) => `c${c}`), columns: [] });
+    const ids: string[] = [];
+    const ts: number[] = [];
+    const amounts: number[] = [];
+    for (let c = 0; c < 40; c++) {
+      // Customers 0 and 39 have none yet (an empty group at each end).
+      const count = c === 0 || c === 39 ? 0 : (c % 6) + 70;
+      for (let k = 0; k < count; k++) {
+        ids.push(`c${c}`);
+        ts.push(100 * k + c);
+        amounts.push(c + k);
+        add(`c${c}`, 100 * k + c, c + k);
+      }
+    }
+    s.addEvents({
+      customerIds: ids,
+      names: ids.map(() => 'E'),
+      timestamps: ts,
+      properties: [{ def: amount, values: amounts }]
+    });
+    const table = s.eventTable('E')!;
+    expect(table.prefix('amount')).toBeDefined();
+    for (let k = 0; k < 600; k++) {
+      // Customers 0, 5 and 39 take most of the trickle.
+      const id = `c${[0, 5, 39, k % 40][k % 4]}`;
+      const t = (k * 7919) % 5000;
+      add(id, t, k);
+      s.addEvents({
+        customerIds: [id],
+        names: ['E'],
+        timestamps: [t],
+        properties: [{ def: amount, values: [k] }]
+      });
+      if (k % 37 === 0) s.eventTable('E');
+    }
+    const t = s.eventTable('E')!;
+    const p = t.prefix('amount')!;
+    for (const [id, list] of expected) {
+      const c = s.indexOf(id);
+      // Sorted by time, equal times in arrival order.
+      const want = list.map((e, i) => ({ e, i })).sort((a, b) => a.e[0] - b.e[0] || a.i - b.i);
+      expect(t.gLen[c]).toBe(list.length);
+      let sum = 0;
+      want.forEach(({ e }, k) => {
+        const slot = t.gStart[c] + k;
+        expect(t.slotTs[slot]).toBe(e[0]);
+        sum += e[1];
+        expect(p.sum[slot]).toBe(sum);
+      });
+    }
+  });
+
   it('indexes a file sorted by customer and time in place, then takes trickled events', () => {
     const s = new ColumnarStore();
     const expected = new Map<string, number[]>();

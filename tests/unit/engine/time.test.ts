@@ -1,8 +1,10 @@
 // The timer queue's calendar question, "when does the bound `now − N unit` next cross y", checked
 // exactly against the reference's own month arithmetic (month ends, leap years, all UTC).
+// Also the month lengths it rests on.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { nextBoundFlip, type Unit } from '../../../src/lib/engine/time';
+import { daysInMonth } from '../../../src/lib/engine/column';
+import { addMonths, addMonthsByDate, nextBoundFlip, type Unit } from '../../../src/lib/engine/time';
 import { back } from './reference';
 
 const DAY = 86_400_000;
@@ -133,5 +135,52 @@ describe('nextBoundFlip: when the bound `now − N unit` next crosses an instant
     expect(nextBoundFlip(now - 40 * DAY, 30, 'days', now)).toBe(Infinity);
     expect(nextBoundFlip(now, 2, 'weeks', now)).toBe(now + 14 * DAY);
     expect(nextBoundFlip(now - 1, 1, 'hours', now)).toBe(now - 1 + HOUR);
+  });
+});
+
+describe('daysInMonth', () => {
+  it('counts the days of a month as Date.UTC does, rolled-over months and years 0–99 included', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -3000, max: 3000 }),
+        fc.integer({ min: -40, max: 40 }),
+        (year, month0) => {
+          expect(daysInMonth(year, month0)).toBe(
+            new Date(Date.UTC(year, month0 + 1, 0)).getUTCDate()
+          );
+        }
+      ),
+      { numRuns: 2000 }
+    );
+    for (const year of [0, 99, 100, 1900, 2000, 2024, 2100, -400, -100])
+      for (let m = -1; m <= 12; m++)
+        expect(daysInMonth(year, m)).toBe(new Date(Date.UTC(year, m + 1, 0)).getUTCDate());
+  });
+});
+
+describe('addMonths', () => {
+  it('shifts by calendar months exactly as the Date-based definition does', () => {
+    const year = (y: number): number => Date.UTC(y, 0, 1);
+    const instant = fc.oneof(
+      fc.integer({ min: year(1890), max: year(2200) }),
+      fc.integer({ min: year(-50), max: year(250) }),
+      fc.integer({ min: -8.64e15, max: 8.64e15 }),
+      fc.double({ min: year(1990), max: year(2050), noNaN: true })
+    );
+    const months = fc.oneof(
+      fc.integer({ min: -30, max: 30 }),
+      fc.integer({ min: -25_000, max: 25_000 }),
+      fc.double({ min: -20, max: 20, noNaN: true })
+    );
+    fc.assert(
+      fc.property(instant, months, (t, m) => {
+        expect(addMonths(t, m)).toBe(addMonthsByDate(t, m));
+      }),
+      { numRuns: 20_000 }
+    );
+    // Month ends, leap days and the clamped days around them.
+    for (const text of ['2024-01-31T10:00:00Z', '2024-02-29T23:59:59.999Z', '2100-03-31T00:00:00Z'])
+      for (let m = -50; m <= 50; m++)
+        expect(addMonths(Date.parse(text), m)).toBe(addMonthsByDate(Date.parse(text), m));
   });
 });
