@@ -160,3 +160,31 @@ export function stripSpans<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * `in segment "<from>"` becomes `in segment "<to>"` throughout a rule, the names compared as the
+ * compiler resolves them (case and surrounding spaces aside). A rule with no such reference comes back
+ * as the same node, so callers can tell whether anything changed.
+ */
+export function renameSegmentRefs(node: RuleNode, from: string, to: string): RuleNode {
+  const key = (name: string) => name.trim().toLowerCase();
+  const old = key(from);
+  const rename = (n: RuleNode): RuleNode => {
+    switch (n.type) {
+      case 'in-segment':
+        return key(n.segment) === old ? { ...n, segment: to } : n;
+      case 'not': {
+        const child = rename(n.child);
+        return child === n.child ? n : { ...n, child };
+      }
+      case 'and':
+      case 'or': {
+        const children = n.children.map(rename);
+        return children.every((c, i) => c === n.children[i]) ? n : { ...n, children };
+      }
+      default:
+        return n;
+    }
+  };
+  return rename(node);
+}

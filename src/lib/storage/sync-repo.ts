@@ -2,7 +2,7 @@
 // UI shows, the outbox's read side (batches in order, acknowledgements, rejections, retries), and pulled
 // changes applied to the local segments and exports, each page in one transaction with its cursor.
 import { parse } from '$lib/engine/parser';
-import { stripSpans, type RuleNode } from '$lib/engine/model';
+import { renameSegmentRefs, stripSpans } from '$lib/engine/model';
 import type { Change, MutationResult, SegmentPayload } from '$lib/sync/protocol';
 import type { ExportRecord, OutboxEntry, SegmentRecord, SegmentsDb, SyncRecord } from './db';
 import { enqueueExport, enqueueSegment } from './outbox';
@@ -274,7 +274,7 @@ export class SyncRepo {
     if (active.some((s) => s.id !== id && key(s.name) === key(old))) return true;
     for (const s of active) {
       if (s.id === id || !s.rule) continue;
-      const root = renameRefs(s.rule.root, key(old), name);
+      const root = renameSegmentRefs(s.rule.root, old, name);
       if (root === s.rule.root) continue;
       const rule = { ...s.rule, root };
       const next: SegmentRecord = { ...s, rule, updatedAt: now, version: s.version + 1 };
@@ -510,26 +510,5 @@ export class SyncRepo {
       await enqueueSegment(db, gone, 'delete', now);
       return true;
     });
-  }
-}
-
-/** `in segment "<old>"` (compared as rules compare names) becomes `in segment "<to>"`; unchanged: the same node. */
-function renameRefs(node: RuleNode, oldKey: string, to: string): RuleNode {
-  switch (node.type) {
-    case 'in-segment':
-      return node.segment.replace(/\s+/g, ' ').trim().toLowerCase() === oldKey
-        ? { ...node, segment: to }
-        : node;
-    case 'not': {
-      const child = renameRefs(node.child, oldKey, to);
-      return child === node.child ? node : { ...node, child };
-    }
-    case 'and':
-    case 'or': {
-      const children = node.children.map((c) => renameRefs(c, oldKey, to));
-      return children.every((c, i) => c === node.children[i]) ? node : { ...node, children };
-    }
-    default:
-      return node;
   }
 }

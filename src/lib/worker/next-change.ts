@@ -1,8 +1,9 @@
 // When each member of a dynamic segment next changes with passing time alone ("leaving soon"). The
 // engine's Evaluator says when an answer *may* next change; stepping through those candidates until
-// the answer really differs gives the true instant (the engine's `nextChange`, which explain uses too). Sorting all members by it runs the candidates of everyone
-// through one min-heap, so only as many are resolved as the page shown needs. Explain's next change is
-// put in words here too ("leaves on …, when their last Purchased turns 3 months old").
+// the answer really differs gives the true instant (the engine's `nextChange`, which explain uses
+// too). Sorting all members by it runs the candidates of everyone through one min-heap, so only as
+// many are resolved as the page shown needs. Explain's next change is put in words here too ("leaves
+// on …, when their last Purchased turns 3 months old").
 import type { CNode, CompiledSegment } from '$lib/engine/compile';
 import { CHANGE_HORIZON_MS, nextChange, type ExplainNode } from '$lib/engine/explain';
 import { Evaluator } from '$lib/engine/evaluate';

@@ -4,7 +4,7 @@
 import { compile, type CompiledSegment, type SegmentRef } from '$lib/engine/compile';
 import { Evaluator } from '$lib/engine/evaluate';
 import { SegmentEngine, type MembershipChange } from '$lib/engine/live';
-import { stripSpans, type RuleNode, type SegmentAst } from '$lib/engine/model';
+import { renameSegmentRefs, stripSpans, type SegmentAst } from '$lib/engine/model';
 import { parse } from '$lib/engine/parser';
 import { print } from '$lib/engine/printer';
 import { fail, issue, ok, type Issue, type Result } from '$lib/engine/result';
@@ -84,23 +84,6 @@ function checkName(name: string): Result<string> {
   if (tidy.length > MAX_NAME)
     return fail(issue('long-name', `Keep the name under ${MAX_NAME} characters.`));
   return ok(tidy);
-}
-
-/** `in segment "old"` becomes `in segment "new"` everywhere in a rule. */
-function renameRefs(node: RuleNode, from: string, to: string): RuleNode {
-  switch (node.type) {
-    case 'in-segment':
-      return node.segment.trim().toLowerCase() === from.trim().toLowerCase()
-        ? { ...node, segment: to }
-        : node;
-    case 'not':
-      return { ...node, child: renameRefs(node.child, from, to) };
-    case 'and':
-    case 'or':
-      return { ...node, children: node.children.map((c) => renameRefs(c, from, to)) };
-    default:
-      return node;
-  }
 }
 
 export class SegmentService {
@@ -934,8 +917,8 @@ export class SegmentService {
   async #followRename(id: string, from: string, to: string, now: number): Promise<void> {
     for (const r of [...this.#records.values()]) {
       if (r.id === id || !r.rule) continue;
-      const root = renameRefs(r.rule.root, from, to);
-      if (JSON.stringify(root) === JSON.stringify(r.rule.root)) continue;
+      const root = renameSegmentRefs(r.rule.root, from, to);
+      if (root === r.rule.root) continue;
       const next = await this.repo.update(r.id, { rule: { v: 1, root } }, now);
       if (next) this.#records.set(r.id, next);
     }
