@@ -10,10 +10,10 @@ import { resolve } from 'node:path';
 import type { CompiledSegment } from '../../src/lib/engine/compile';
 import type { Result } from '../../src/lib/engine/result';
 import type { ChangeScope, MembershipChange } from '../../src/lib/engine/live';
-import type { DataSchema, EventBatch } from '../../src/lib/engine/schema';
+import type { DataSchema } from '../../src/lib/engine/schema';
 import type { ColumnarStore } from '../../src/lib/engine/store';
 import { cachedStore } from './cached-store';
-import { benchSegments, EXTRA_LIVE_QUERIES } from './segments';
+import { benchSegments, EXTRA_LIVE_QUERIES, newEvents } from './segments';
 
 interface LiveEngine {
   set(id: string, compiled: CompiledSegment, now: number): unknown;
@@ -67,48 +67,13 @@ for (const { name, engine } of engines) {
   );
 }
 
-const names = [
-  'Viewed Product',
-  'Viewed Product',
-  'Viewed Product',
-  'Added to Cart',
-  'Purchased',
-  'Opened Email',
-  'Clicked Link',
-  'Refunded'
-];
-let seed = 12345;
-const rnd = (): number => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
-const amountDef = store
-  .eventTypes()
-  .find((e) => e.name === 'Purchased')
-  ?.properties.find((p) => p.key === 'amount');
+const nextEvent = newEvents(store, NOW + DAY);
 const wall = engines.map(() => new Float64Array(incremental));
 const cpu = new Float64Array(engines.length);
 const changes = new Float64Array(engines.length);
 for (let k = 0; k < incremental; k++) {
-  const name = names[Math.floor(rnd() * names.length)];
-  const at = NOW + DAY + k * 500;
-  const batch: EventBatch = {
-    customerIds: [store.idOf(Math.floor(rnd() * store.customerCount))],
-    names: [name],
-    timestamps: [at],
-    properties: amountDef
-      ? [
-          {
-            def: amountDef,
-            values: [
-              name === 'Purchased' || name === 'Added to Cart'
-                ? Math.round(rnd() * 500000) / 100
-                : null
-            ]
-          }
-        ]
-      : []
-  };
+  const batch = nextEvent();
+  const at = batch.timestamps[0];
   const r = store.addEvents(batch);
   for (let j = 0; j < engines.length; j++) {
     const e = (j + k) % engines.length;

@@ -10,9 +10,8 @@ import { runInNewContext } from 'node:vm';
 import { compileQuery } from '../../src/lib/engine/compile';
 import { Evaluator } from '../../src/lib/engine/evaluate';
 import { SegmentEngine } from '../../src/lib/engine/live';
-import type { EventBatch } from '../../src/lib/engine/schema';
 import { cachedStore } from './cached-store';
-import { benchSegments, EXTRA_LIVE_QUERIES } from './segments';
+import { benchSegments, EXTRA_LIVE_QUERIES, newEvents } from './segments';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -160,32 +159,13 @@ for (let day = 0; day < days; day++) {
   if (day === 0 && prof === 'day') await stopProfile();
 }
 
-const names = [
-  'Viewed Product',
-  'Viewed Product',
-  'Viewed Product',
-  'Added to Cart',
-  'Purchased',
-  'Opened Email',
-  'Clicked Link',
-  'Refunded'
-];
-let seed = 12345;
-const rnd = (): number => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
-const amountDef = store
-  .eventTypes()
-  .find((e) => e.name === 'Purchased')
-  ?.properties.find((p) => p.key === 'amount');
 const durations = new Float64Array(incremental);
 const addMs = new Float64Array(incremental);
 const popMs = new Float64Array(incremental);
 const popCalls = new Int32Array(incremental);
 const gcAt = new Float64Array(incremental);
 const nameOf: string[] = [];
-const start = NOW + days * DAY;
+const nextEvent = newEvents(store, NOW + days * DAY);
 if (prof === 'events') await startProfile();
 if (prof === 'heap') await startHeap();
 gc();
@@ -193,25 +173,9 @@ console.log('--- events');
 gcMs = 0;
 gcCount = 0;
 for (let k = 0; k < incremental; k++) {
-  const name = names[Math.floor(rnd() * names.length)];
-  const at = start + k * 500;
-  const batch: EventBatch = {
-    customerIds: [store.idOf(Math.floor(rnd() * store.customerCount))],
-    names: [name],
-    timestamps: [at],
-    properties: amountDef
-      ? [
-          {
-            def: amountDef,
-            values: [
-              name === 'Purchased' || name === 'Added to Cart'
-                ? Math.round(rnd() * 500000) / 100
-                : null
-            ]
-          }
-        ]
-      : []
-  };
+  const batch = nextEvent();
+  const [name] = batch.names;
+  const at = batch.timestamps[0];
   const g0 = gcMs;
   const t0 = performance.now();
   const r = store.addEvents(batch);

@@ -12,20 +12,9 @@ import { compileQuery } from '../../src/lib/engine/compile';
 import { Evaluator } from '../../src/lib/engine/evaluate';
 import { SegmentEngine } from '../../src/lib/engine/live';
 import { ColumnarStore } from '../../src/lib/engine/store';
-import type { CustomerBatch, EventBatch } from '../../src/lib/engine/schema';
 import { decodeCustomerChunk, decodeEventChunk } from '../../src/lib/storage/data-repo';
-import {
-  encodeCustomerColumns,
-  encodeEventColumns,
-  type CustomerColumns,
-  type EventColumns
-} from '../../src/lib/worker/import-stage';
-
-import { loadCsv } from '../../src/cli/load-csv';
-import { benchSegments, EXTRA_LIVE_QUERIES } from './segments';
-
-/** A stored chunk of an import, as the app keeps them. */
-type Chunk = CustomerColumns | EventColumns;
+import { readChunks, type Chunk } from './cached-store';
+import { benchSegments, EXTRA_LIVE_QUERIES, newEvents } from './segments';
 
 const SIZES: Readonly<Record<string, { customers: number; events: number }>> = {
   XS: { customers: 10_000, events: 100_000 },
@@ -107,31 +96,6 @@ function typedArrayBytes(root: unknown): number {
     } else stack.push(...Object.values(o));
   }
   return total;
-}
-
-/**
- * Reads both CSVs with the CLI's loader (the app's sniffing, header normalisation, type inference and
- * row mapping) and keeps each batch encoded with the app's own encoder, as an import stores them in
- * chunks. The store given to the loader only encodes: nothing else is kept.
- */
-async function readChunks(dir: string): Promise<{ chunks: Chunk[]; readMs: number }> {
-  const chunks: Chunk[] = [];
-  class Capture extends ColumnarStore {
-    override upsertCustomers(b: CustomerBatch) {
-      chunks.push(encodeCustomerColumns(b));
-      return { inserted: 0, updated: 0, touched: [] };
-    }
-    override addEvents(b: EventBatch) {
-      chunks.push(encodeEventColumns(b, []));
-      return { added: 0, createdCustomers: 0, touched: [] };
-    }
-  }
-  const t0 = performance.now();
-  for (const kind of ['customers', 'events'] as const) {
-    const r = await loadCsv(new Capture(), join(dir, `${kind}.csv`), kind, { dedupe: false });
-    if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  }
-  return { chunks, readMs: performance.now() - t0 };
 }
 
 /**
@@ -309,47 +273,13 @@ async function benchSize(size: string, runs: number, incremental: number): Promi
     `advanceTo over a simulated day (1,440 one-minute steps): ${ms(warm.ms)} ms${warm.ms < 100 ? '' : ' (target < 100 ms)'} (CPU ${ms(warm.cpuMs)} ms), ${warm.flips} enter/leave records; the first day after start-up, compiling the timer path as it runs: ${ms(cold.ms)} ms (CPU ${ms(cold.cpuMs)} ms)`
   );
 
-  const names = [
-    'Viewed Product',
-    'Viewed Product',
-    'Viewed Product',
-    'Added to Cart',
-    'Purchased',
-    'Opened Email',
-    'Clicked Link',
-    'Refunded'
-  ];
-  let seed = 12345;
-  const rnd = (): number => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
-  const props = store.eventTypes().find((e) => e.name === 'Purchased')?.properties ?? [];
-  const amountDef = props.find((p) => p.key === 'amount');
   const durations = new Float64Array(incremental);
   let changes = 0;
-  const start = NOW + DAY;
+  const nextEvent = newEvents(store, NOW + DAY);
   const cpu0 = process.cpuUsage();
   for (let k = 0; k < incremental; k++) {
-    const name = names[Math.floor(rnd() * names.length)];
-    const at = start + k * 500;
-    const batch: EventBatch = {
-      customerIds: [store.idOf(Math.floor(rnd() * store.customerCount))],
-      names: [name],
-      timestamps: [at],
-      properties: amountDef
-        ? [
-            {
-              def: amountDef,
-              values: [
-                name === 'Purchased' || name === 'Added to Cart'
-                  ? Math.round(rnd() * 500000) / 100
-                  : null
-              ]
-            }
-          ]
-        : []
-    };
+    const batch = nextEvent();
+    const at = batch.timestamps[0];
     const t = performance.now();
     const r = store.addEvents(batch);
     changes += engine.update(r.touched, at, { events: batch.names }).length;

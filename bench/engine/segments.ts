@@ -1,5 +1,8 @@
 // The benchmark's segments: each as engine query text and as the equivalent DuckDB SQL over the same
-// CSVs, plus the extra live segments for the incremental measurement. `now` is fixed per run.
+// CSVs, plus the extra live segments and the new events of the incremental measurement. `now` is
+// fixed per run.
+import type { EventBatch } from '../../src/lib/engine/schema';
+import type { ColumnarStore } from '../../src/lib/engine/store';
 import { subtract } from '../../src/lib/engine/time';
 
 export interface BenchSegment {
@@ -82,3 +85,51 @@ export const EXTRA_LIVE_QUERIES: readonly string[] = [
   'country = "India" AND accepts_marketing = true',
   'performed "Viewed Product" in last 1 day'
 ];
+
+/**
+ * The incremental measurement's new events, one per call, from `start` on and 500 ms apart: a random
+ * customer of the store, a name in roughly the generator's mix, an amount on purchases and carts.
+ * The seed is fixed, so the benchmark and the profiling aids replay the same events.
+ */
+export function newEvents(store: ColumnarStore, start: number): () => EventBatch {
+  const names = [
+    'Viewed Product',
+    'Viewed Product',
+    'Viewed Product',
+    'Added to Cart',
+    'Purchased',
+    'Opened Email',
+    'Clicked Link',
+    'Refunded'
+  ];
+  let seed = 12345;
+  const rnd = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const amountDef = store
+    .eventTypes()
+    .find((e) => e.name === 'Purchased')
+    ?.properties.find((p) => p.key === 'amount');
+  let k = 0;
+  return () => {
+    const name = names[Math.floor(rnd() * names.length)];
+    return {
+      customerIds: [store.idOf(Math.floor(rnd() * store.customerCount))],
+      names: [name],
+      timestamps: [start + k++ * 500],
+      properties: amountDef
+        ? [
+            {
+              def: amountDef,
+              values: [
+                name === 'Purchased' || name === 'Added to Cart'
+                  ? Math.round(rnd() * 500000) / 100
+                  : null
+              ]
+            }
+          ]
+        : []
+    };
+  };
+}

@@ -363,17 +363,22 @@ describe.each(servers)('sync between two devices through %s', (_, makeServer) =>
 describe('sync between devices through the API route handlers on PGlite', () => {
   const view = async (api: WorkerApi) =>
     (await api.segments()).map((s) => [s.name.replace(/\d\d:\d\d/, 'HH:MM'), s.query]).sort();
+  /** VIP synced to both, then three edits of it made on A offline (queued, not sent). */
+  const threeEditsQueuedOnA = async () => {
+    const { a, b } = await pair(apiFetch);
+    const vip = await create(a.api, 'VIP', 'vip = true');
+    await a.sync.syncNow();
+    await b.sync.syncNow();
+    a.net.down = true;
+    for (const n of [1, 2, 3]) await a.api.updateSegment(vip.id, { query: `total_spent > ${n}` });
+    return { a, b, vip };
+  };
 
   it(
     'several edits queued offline on A keep the edit B made meanwhile, and make no copies of each other',
     { timeout: TEST_TIMEOUT },
     async () => {
-      const { a, b } = await pair(apiFetch);
-      const vip = await create(a.api, 'VIP', 'vip = true');
-      await a.sync.syncNow();
-      await b.sync.syncNow();
-      a.net.down = true;
-      for (const n of [1, 2, 3]) await a.api.updateSegment(vip.id, { query: `total_spent > ${n}` });
+      const { a, b, vip } = await threeEditsQueuedOnA();
       await b.api.updateSegment(vip.id, { query: 'vip = false' });
       expect((await b.sync.syncNow()).ok).toBe(true);
       a.net.down = false;
@@ -392,12 +397,7 @@ describe('sync between devices through the API route handlers on PGlite', () => 
     'several edits queued offline on A of a segment B deleted meanwhile: it stays deleted, A’s last edit is one copy',
     { timeout: TEST_TIMEOUT },
     async () => {
-      const { a, b } = await pair(apiFetch);
-      const vip = await create(a.api, 'VIP', 'vip = true');
-      await a.sync.syncNow();
-      await b.sync.syncNow();
-      a.net.down = true;
-      for (const n of [1, 2, 3]) await a.api.updateSegment(vip.id, { query: `total_spent > ${n}` });
+      const { a, b, vip } = await threeEditsQueuedOnA();
       await b.api.deleteSegment(vip.id);
       expect((await b.sync.syncNow()).ok).toBe(true);
       a.net.down = false;
